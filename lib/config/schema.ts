@@ -1,0 +1,227 @@
+import { z } from 'zod';
+import { PLATFORM_SCOPE_NAMES } from './scopes';
+
+/**
+ * The config schema: the single source of truth for `config/environments/*.yaml` and
+ * `config/tenants/*.yaml`. The JSON Schemas under `config/schema/` are generated from it
+ * (`npm run config:schema`) and a test keeps them in step.
+ *
+ * Rules that need more than one file (a tier the environment defines, residency inside the
+ * environment's regions, unique ids across files, expiry windows) live in `preflight.ts`.
+ */
+
+/** Lowercase DNS label: starts with a letter, ends with a letter or digit, no double hyphen. */
+const DNS_LABEL = /^[a-z](?:[a-z0-9]|-(?!-))*[a-z0-9]$/;
+
+/** Tenant ids name stacks, roles (64 characters) and KMS aliases, so they stay short. */
+export const TENANT_ID_MAX = 32;
+/** App ids name Cognito clients, API keys and SSM parameters; unique across an environment. */
+export const APP_ID_MAX = 40;
+/** Environment names are short: they prefix every stack, role and alias. */
+export const ENV_NAME_MAX = 10;
+/** Each app adds four resources to its tenant stack; 100 apps keep it far below CloudFormation's 500. */
+export const MAX_APPS_PER_TENANT = 100;
+
+function dnsId(what: string, max: number) {
+  return z
+    .string()
+    .min(3, `${what} must be 3 to ${max} characters (allowed: lowercase letters, digits, single hyphens)`)
+    .max(max, `${what} must be 3 to ${max} characters (allowed: lowercase letters, digits, single hyphens)`)
+    .regex(
+      DNS_LABEL,
+      `${what} must be a lowercase DNS label (allowed: a-z, 0-9 and single hyphens; starts with a letter, ends with a letter or digit)`,
+    );
+}
+
+export const tenantId = dnsId('tenant id', TENANT_ID_MAX);
+export const appId = dnsId('app id', APP_ID_MAX);
+export const environmentName = z
+  .string()
+  .regex(/^[a-z][a-z0-9]{1,9}$/, `environment name must be 2 to ${ENV_NAME_MAX} lowercase letters or digits, starting with a letter`);
+
+const awsRegion = z
+  .string()
+  .regex(/^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region code (allowed: e.g. eu-west-1, us-east-2)');
+
+const email = z.email('must be an email address');
+
+const isoDate = z.iso.date('must be a date written YYYY-MM-DD');
+
+const tierName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{1,30}$/, 'tier names are 2 to 31 lowercase letters, digits or hyphens');
+
+const tierSchema = z
+  .strictObject({
+    description: z.string().max(200).optional().describe('What this tier is for, shown in the app catalog.'),
+    rateLimit: z.number().positive().max(10000).describe('Steady-state requests per second allowed per app.'),
+    burstLimit: z.int().positive().max(5000).describe('Requests an app may burst above the rate limit.'),
+    quota: z
+      .strictObject({
+        limit: z.int().positive().describe('Requests per period per app.'),
+        period: z.enum(['day', 'week', 'month']).describe('The quota period.'),
+      })
+      .describe('How many requests one app may make per period.'),
+  })
+  .refine((tier) => tier.burstLimit >= tier.rateLimit, {
+    message: 'burstLimit must be at least rateLimit',
+    path: ['burstLimit'],
+  });
+
+export const environmentSchema = z
+  .strictObject({
+    name: environmentName.describe('The environment name; must match the file name.'),
+    account: z
+      .string()
+      .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+      .optional()
+      .describe('AWS account to deploy to. Leave out for an environment-agnostic synth.'),
+    region: awsRegion.optional().describe('AWS region to deploy to; must be one of residencyRegions.'),
+    residencyRegions: z
+      .array(awsRegion)
+      .min(1, 'list at least one region')
+      .describe('Regions where tenant data in this environment may reside.'),
+    removalPolicy: z
+      .enum(['retain', 'destroy'])
+      .describe('What happens to stateful resources (keys, user pool) when removed: retain in production.'),
+    tiers: z
+      .record(tierName, tierSchema)
+      .refine((tiers) => Object.keys(tiers).length > 0, 'define at least one tier')
+      .describe('Usage tiers: every app uses one, and gets its own API key on that tier\'s usage plan.'),
+    identity: z
+      .strictObject({
+        domainPrefix: z
+          .string()
+          .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be 1 to 63 lowercase letters, digits or hyphens')
+          .refine((p) => !/aws|amazon|cognito/.test(p), 'must not contain "aws", "amazon" or "cognito"')
+          .describe('Cognito hosted domain prefix: https://<prefix>.auth.<region>.amazoncognito.com'),
+        mfa: z.enum(['off', 'optional', 'required']).describe('Multi-factor authentication for users.'),
+        featurePlan: z
+          .enum(['essentials', 'plus'])
+          .default('essentials')
+          .describe('Cognito feature plan; essentials is needed for access-token claims, plus for threat protection.'),
+        threatProtection: z
+          .enum(['off', 'audit', 'enforced'])
+          .default('off')
+          .describe('Cognito threat protection (needs featurePlan: plus).'),
+        userTokenMinutes: z
+          .int()
+          .min(5)
+          .max(60)
+          .default(60)
+          .describe('Lifetime of Cognito access and ID tokens, in minutes.'),
+      })
+      .describe('Cognito user pool settings.'),
+    serviceToken: z
+      .strictObject({
+        lifetimeMinutes: z
+          .int()
+          .min(1)
+          .max(15, 'service tokens live at most 15 minutes')
+          .describe('Lifetime of service tokens issued by the token exchange.'),
+        issuer: z
+          .url('must be an https URL')
+          .regex(/^https:\/\//, 'must be an https URL')
+          .optional()
+          .describe('The iss claim of service tokens. Defaults to https://microplane.<env>.invalid'),
+      })
+      .describe('Service tokens issued by POST /oauth2/token.'),
+    gateway: z
+      .strictObject({
+        authorizerCacheSeconds: z
+          .int()
+          .min(0)
+          .max(300)
+          .default(60)
+          .describe('How long API Gateway caches an authorizer decision per token.'),
+        logRetentionDays: z
+          .union([z.literal(7), z.literal(14), z.literal(30), z.literal(90), z.literal(180), z.literal(365), z.literal(731)])
+          .default(90)
+          .describe('Retention of access and function logs (allowed: 7, 14, 30, 90, 180, 365, 731).'),
+        waf: z.boolean().default(true).describe('Attach a WAF web ACL (managed rules and a per-IP rate limit).'),
+        wafRateLimitPer5Minutes: z
+          .int()
+          .min(100)
+          .max(2_000_000)
+          .default(2000)
+          .describe('Requests per client IP per five minutes before WAF blocks it.'),
+      })
+      .default({ authorizerCacheSeconds: 60, logRetentionDays: 90, waf: true, wafRateLimitPer5Minutes: 2000 })
+      .describe('API Gateway settings.'),
+    keyAdministratorArns: z
+      .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN'))
+      .default([])
+      .describe('Roles that administer tenant KMS keys. Empty: the account (IAM policies decide).'),
+  })
+  .describe('A Microplane environment: config/environments/<name>.yaml');
+
+export const appSchema = z.strictObject({
+  id: appId.describe('App id, unique across the environment; also the OAuth audience.'),
+  displayName: z.string().min(1).max(100).describe('Human-readable app name.'),
+  owner: email.describe('Email of the person accountable for the app.'),
+  purpose: z.string().min(10, 'describe the purpose in at least 10 characters').max(500).describe('What the app is for.'),
+  tier: tierName.describe('Usage tier; must be defined by every environment the tenant runs in.'),
+  dataClassification: z
+    .enum(['public', 'internal', 'confidential', 'regulated'])
+    .describe('The most sensitive data the app handles.'),
+  expires: isoDate.describe('Date after which the app loses access (at most one year ahead).'),
+  callbackUrls: z
+    .array(z.url('must be a URL'))
+    .min(1, 'list at least one callback URL')
+    .max(20)
+    .describe('OAuth redirect URLs (https, or http://localhost for development).'),
+  logoutUrls: z.array(z.url('must be a URL')).max(20).default([]).describe('URLs Cognito may redirect to after sign-out.'),
+  scopes: z
+    .array(z.enum(PLATFORM_SCOPE_NAMES as [string, ...string[]]))
+    .min(1, 'list at least one scope')
+    .describe('Platform scopes the app may request.'),
+  enabled: z.boolean().default(true).describe('Set false to switch the app off without deleting it.'),
+});
+
+export const tenantSchema = z
+  .strictObject({
+    id: tenantId.describe('Tenant id; must match the file name. Names the tenant stack and key alias.'),
+    displayName: z.string().min(1).max(100).describe('Human-readable tenant name.'),
+    owner: z
+      .strictObject({
+        name: z.string().min(1).max(100).describe('Name of the accountable owner.'),
+        email: email.describe('Contact email of the owner.'),
+      })
+      .describe('Who is accountable for the tenant.'),
+    costCenter: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, 'must be 1 to 32 letters, digits, hyphens or underscores')
+      .describe('Cost center for chargeback; tagged on every tenant resource.'),
+    isolation: z.enum(['pooled', 'siloed']).describe('pooled shares platform infrastructure; siloed gets its own.'),
+    residency: awsRegion.describe('Region where the tenant\'s data must reside.'),
+    environments: z
+      .array(environmentName)
+      .min(1)
+      .optional()
+      .describe('Environments this tenant is deployed to. Leave out for all environments.'),
+    apps: z
+      .array(appSchema)
+      .min(1, 'list at least one app')
+      .max(MAX_APPS_PER_TENANT, `a tenant has at most ${MAX_APPS_PER_TENANT} apps (split it into more tenants)`)
+      .describe('The micro apps of this tenant.'),
+  })
+  .describe('A Microplane tenant: config/tenants/<id>.yaml');
+
+/** An environment as loaded and validated. */
+export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+/** A usage tier of an environment. */
+export type TierConfig = z.infer<typeof tierSchema>;
+/** A tenant as loaded and validated. */
+export type TenantConfig = z.infer<typeof tenantSchema>;
+/** One app of a tenant. */
+export type AppConfig = z.infer<typeof appSchema>;
+/** The data classification of an app. */
+export type DataClassification = AppConfig['dataClassification'];
+
+/** Everything one synth needs: the chosen environment and the tenants deployed to it. */
+export interface PlatformConfig {
+  /** The environment being synthesized. */
+  readonly environment: EnvironmentConfig;
+  /** The tenants deployed to this environment, sorted by id. */
+  readonly tenants: readonly TenantConfig[];
+}
