@@ -1,0 +1,4 @@
+export * from './schema';
+export * from './scopes';
+export * from './errors';
+export * from './loader';

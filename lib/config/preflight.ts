@@ -1,0 +1,200 @@
+import { ConfigProblem, allowed, formatPath } from './errors';
+import { EnvironmentConfig, TenantConfig } from './schema';
+
+/**
+ * Governance rules that need more than one field or one file. They run on files that passed the
+ * schema, and refuse a deploy that would break a rule rather than warn about it.
+ */
+
+/** The longest an app may be approved for: a yearly review, with a day of slack for leap years. */
+export const MAX_EXPIRY_DAYS = 366;
+
+/** A config file that passed its schema. */
+export interface LoadedFile<T> {
+  /** The file, as shown in problems. */
+  readonly file: string;
+  /** The file name without `.yaml`, which must equal the id or name inside. */
+  readonly name: string;
+  /** The validated content. */
+  readonly value: T;
+}
+
+/** What {@link preflightProblems} checks. */
+export interface PreflightInput {
+  /** The environment being loaded. */
+  readonly environmentName: string;
+  /** Its file, if it exists and passed the schema; environment-specific rules are skipped without it. */
+  readonly environment?: LoadedFile<EnvironmentConfig>;
+  /** Every tenant file that passed the schema, deployed to this environment or not. */
+  readonly tenants: readonly LoadedFile<TenantConfig>[];
+  /** The names of all environment files. */
+  readonly knownEnvironments: readonly string[];
+  /** The moment expiry dates are checked against. */
+  readonly now: Date;
+}
+
+/** Whether a tenant is deployed to an environment: the ones it lists, or all if it lists none. */
+export function isDeployedTo(tenant: TenantConfig, environmentName: string): boolean {
+  return tenant.environments?.includes(environmentName) ?? true;
+}
+
+/** Every broken governance rule, across all files. */
+export function preflightProblems(input: PreflightInput): ConfigProblem[] {
+  const { environment, tenants } = input;
+  const deployed = tenants.filter((tenant) => isDeployedTo(tenant.value, input.environmentName));
+  return [
+    ...(environment ? environmentProblems(environment) : []),
+    ...tenants.flatMap((tenant) => [
+      ...idMatchesFileName(tenant),
+      ...unknownEnvironments(tenant, input.knownEnvironments),
+      ...regulatedDataInPooledTenant(tenant),
+      ...expiryOutsideWindow(tenant, input.now),
+      ...insecureRedirectUrls(tenant),
+    ]),
+    ...duplicateTenantIds(tenants),
+    ...duplicateAppIds(tenants),
+    ...(environment ? deployed.flatMap((tenant) => placementProblems(tenant, environment)) : []),
+  ];
+}
+
+function environmentProblems(environment: LoadedFile<EnvironmentConfig>): ConfigProblem[] {
+  const { file, name, value } = environment;
+  const problems: ConfigProblem[] = [];
+  if (value.name !== name) {
+    problems.push(problem(file, ['name'], `"${value.name}" must match the file name${allowed([name])}`));
+  }
+  if (value.region && !value.residencyRegions.includes(value.region)) {
+    problems.push(problem(file, ['region'], `"${value.region}" is not one of residencyRegions${allowed(value.residencyRegions)}`));
+  }
+  if (value.identity.threatProtection !== 'off' && value.identity.featurePlan !== 'plus') {
+    problems.push(
+      problem(
+        file,
+        ['identity', 'threatProtection'],
+        `"${value.identity.threatProtection}" needs identity.featurePlan: plus, which is ${value.identity.featurePlan} (allowed with ${value.identity.featurePlan}: off)`,
+      ),
+    );
+  }
+  const tokenSeconds = value.serviceToken.lifetimeMinutes * 60;
+  if (value.gateway.authorizerCacheSeconds >= tokenSeconds) {
+    // A cached "allow" would outlive the token it was granted for.
+    problems.push(
+      problem(
+        file,
+        ['gateway', 'authorizerCacheSeconds'],
+        `must be shorter than the service token lifetime of ${tokenSeconds} seconds (allowed: 0 to ${tokenSeconds - 1})`,
+      ),
+    );
+  }
+  return problems;
+}
+
+function idMatchesFileName({ file, name, value }: LoadedFile<TenantConfig>): ConfigProblem[] {
+  return value.id === name ? [] : [problem(file, ['id'], `"${value.id}" must match the file name${allowed([name])}`)];
+}
+
+function unknownEnvironments({ file, value }: LoadedFile<TenantConfig>, known: readonly string[]): ConfigProblem[] {
+  return (value.environments ?? []).flatMap((name, index) =>
+    known.includes(name) ? [] : [problem(file, ['environments', index], `no environment file for "${name}"${allowed(known)}`)],
+  );
+}
+
+function regulatedDataInPooledTenant({ file, value }: LoadedFile<TenantConfig>): ConfigProblem[] {
+  if (value.isolation !== 'pooled') return [];
+  return value.apps.flatMap((app, index) =>
+    app.dataClassification === 'regulated'
+      ? [problem(file, ['apps', index, 'dataClassification'], 'regulated data needs isolation: siloed, but this tenant is pooled (allowed in a pooled tenant: public, internal, confidential)')]
+      : [],
+  );
+}
+
+function expiryOutsideWindow({ file, value }: LoadedFile<TenantConfig>, now: Date): ConfigProblem[] {
+  const today = isoDate(now);
+  const latest = isoDate(new Date(now.getTime() + MAX_EXPIRY_DAYS * 24 * 60 * 60 * 1000));
+  const window = `(allowed: ${today} to ${latest})`;
+  return value.apps.flatMap((app, index) => {
+    const path = ['apps', index, 'expires'];
+    if (app.expires < today) return [problem(file, path, `${app.expires} is in the past ${window}`)];
+    if (app.expires > latest) return [problem(file, path, `${app.expires} is more than ${MAX_EXPIRY_DAYS} days ahead ${window}`)];
+    return [];
+  });
+}
+
+function insecureRedirectUrls({ file, value }: LoadedFile<TenantConfig>): ConfigProblem[] {
+  return value.apps.flatMap((app, appIndex) =>
+    (['callbackUrls', 'logoutUrls'] as const).flatMap((field) =>
+      app[field].flatMap((url, index) =>
+        isSecureRedirect(url)
+          ? []
+          : [problem(file, ['apps', appIndex, field, index], `"${url}" must use https (allowed: https://…, http://localhost…, http://127.0.0.1…)`)],
+      ),
+    ),
+  );
+}
+
+/** https everywhere; plain http only on the developer's own machine. */
+function isSecureRedirect(url: string): boolean {
+  const { protocol, hostname } = new URL(url);
+  return protocol === 'https:' || (protocol === 'http:' && (hostname === 'localhost' || hostname === '127.0.0.1'));
+}
+
+function duplicateTenantIds(tenants: readonly LoadedFile<TenantConfig>[]): ConfigProblem[] {
+  const firstFile = new Map<string, string>();
+  return tenants.flatMap(({ file, value }) => {
+    const first = firstFile.get(value.id);
+    if (first === undefined) {
+      firstFile.set(value.id, file);
+      return [];
+    }
+    return [problem(file, ['id'], `duplicate tenant id "${value.id}", also in ${first}`)];
+  });
+}
+
+/** App ids are OAuth audiences and name per-app resources, so they are unique across all tenants. */
+function duplicateAppIds(tenants: readonly LoadedFile<TenantConfig>[]): ConfigProblem[] {
+  const firstPlace = new Map<string, string>();
+  return tenants.flatMap(({ file, value }) =>
+    value.apps.flatMap((app, index) => {
+      const path = ['apps', index, 'id'];
+      const first = firstPlace.get(app.id);
+      if (first === undefined) {
+        firstPlace.set(app.id, `${file} at ${formatPath(path)}`);
+        return [];
+      }
+      return [problem(file, path, `duplicate app id "${app.id}", also in ${first}`)];
+    }),
+  );
+}
+
+/** Rules that depend on where the tenant is deployed: tiers and data residency. */
+function placementProblems({ file, value }: LoadedFile<TenantConfig>, environment: LoadedFile<EnvironmentConfig>): ConfigProblem[] {
+  const env = environment.value;
+  const tiers = Object.keys(env.tiers);
+  const problems = value.apps.flatMap((app, index) =>
+    app.tier in env.tiers
+      ? []
+      : [problem(file, ['apps', index, 'tier'], `tier "${app.tier}" is not defined by environment "${env.name}"${allowed(tiers)}`)],
+  );
+  if (!env.residencyRegions.includes(value.residency)) {
+    problems.push(
+      problem(file, ['residency'], `"${value.residency}" is outside the residency regions of environment "${env.name}"${allowed(env.residencyRegions)}`),
+    );
+  } else if (env.region && env.region !== value.residency) {
+    problems.push(
+      problem(
+        file,
+        ['residency'],
+        `environment "${env.name}" deploys to ${env.region}, so data resident in ${value.residency} would be stored outside its residency${allowed([env.region])}`,
+      ),
+    );
+  }
+  return problems;
+}
+
+function problem(file: string, path: readonly PropertyKey[], message: string): ConfigProblem {
+  return { file, path: formatPath(path), message };
+}
+
+function isoDate(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
