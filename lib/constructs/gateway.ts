@@ -106,7 +106,8 @@ export class Gateway extends Construct {
   public readonly authorizerFunction: MicroplaneFunction;
   /** The access log group. */
   public readonly accessLogs: logs.LogGroup;
-  private readonly authorizer: apigw.TokenAuthorizer;
+  private readonly authorizerCacheTtl: Duration;
+  private authorizer?: apigw.TokenAuthorizer;
   private readonly validator: apigw.RequestValidator;
   private readonly routes: TenantRoute[] = [];
 
@@ -137,13 +138,7 @@ export class Gateway extends Construct {
     });
     props.serviceTokenKey.grantReadPublicKey(this.authorizerFunction.role);
     grantReadAppRegistry(this.authorizerFunction, props.appRegistryPrefix);
-    this.authorizer = new apigw.TokenAuthorizer(this, 'ServiceTokenAuthorizer', {
-      authorizerName: 'service-token',
-      handler: this.authorizerFunction.function,
-      identitySource: apigw.IdentitySource.header('Authorization'),
-      validationRegex: '^Bearer [-_A-Za-z0-9]+\\.[-_A-Za-z0-9]+\\.[-_A-Za-z0-9]+$',
-      resultsCacheTtl: props.authorizerCacheTtl ?? Duration.seconds(60),
-    });
+    this.authorizerCacheTtl = props.authorizerCacheTtl ?? Duration.seconds(60);
 
     if (props.waf ?? true) {
       this.attachWebAcl(props.wafRateLimitPer5Minutes ?? 2000);
@@ -173,7 +168,7 @@ export class Gateway extends Construct {
     this.routes.push({ method, path, scope });
     const route = this.api.root.resourceForPath(path).addMethod(method, new apigw.LambdaIntegration(handler), {
       authorizationType: apigw.AuthorizationType.CUSTOM,
-      authorizer: this.authorizer,
+      authorizer: this.tokenAuthorizer(),
       apiKeyRequired: true,
       requestValidator: this.validator,
       requestParameters: { 'method.request.header.Authorization': true },
@@ -197,6 +192,18 @@ export class Gateway extends Construct {
     Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason });
     Validations.of(route).acknowledge({ id: 'AwsSolutions-COG4', reason });
     return route;
+  }
+
+  /** API Gateway refuses an authorizer no method uses, so it is created with the first tenant route. */
+  private tokenAuthorizer(): apigw.TokenAuthorizer {
+    this.authorizer ??= new apigw.TokenAuthorizer(this, 'ServiceTokenAuthorizer', {
+      authorizerName: 'service-token',
+      handler: this.authorizerFunction.function,
+      identitySource: apigw.IdentitySource.header('Authorization'),
+      validationRegex: '^Bearer [-_A-Za-z0-9]+\\.[-_A-Za-z0-9]+\\.[-_A-Za-z0-9]+$',
+      resultsCacheTtl: this.authorizerCacheTtl,
+    });
+    return this.authorizer;
   }
 
   private createApi(props: GatewayProps, removalPolicy: RemovalPolicy): apigw.RestApi {

@@ -1,0 +1,17 @@
+/**
+ * Microplane's public API, for platform engineers composing its constructs in their own stacks.
+ */
+export * from './config';
+export * from './constructs/gateway';
+export * from './constructs/identity';
+export * from './constructs/microplane-function';
+export * from './constructs/service-token-key';
+export * from './constructs/tenant-apps';
+export * from './constructs/tenant-keys';
+export * from './constructs/tenant-role';
+export * from './constructs/token-exchange';
+export * from './constructs/usage-plans';
+export * from './microplane';
+export * from './platform-parameters';
+export * from './stacks/platform-stack';
+export * from './stacks/tenant-stack';

@@ -1,0 +1,39 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { handler } from '../../../lambdas/whoami/handler';
+
+function whoamiEvent(authorizer: Record<string, string> | undefined): APIGatewayProxyEvent {
+  return { httpMethod: 'GET', path: '/v1/whoami', requestContext: { requestId: 'request-0001', authorizer } } as unknown as APIGatewayProxyEvent;
+}
+
+test('returns the tenant, app, scopes and subject the authorizer established', async () => {
+  // GIVEN
+  const event = whoamiEvent({
+    principalId: 'user-0001',
+    tenantId: 'acme',
+    appId: 'acme-notes',
+    scopes: 'whoami.read notes.read',
+    subject: 'user-0001',
+    tokenId: 'token-1',
+  });
+  // WHEN
+  const response = await handler(event);
+  // THEN
+  expect(response.statusCode).toBe(200);
+  expect(JSON.parse(response.body)).toEqual({ tenantId: 'acme', appId: 'acme-notes', scopes: ['whoami.read', 'notes.read'], subject: 'user-0001' });
+});
+
+test('answers with no-store and the security headers', async () => {
+  const event = whoamiEvent({ tenantId: 'acme', appId: 'acme-notes', scopes: 'whoami.read', subject: 'user-0001' });
+  expect((await handler(event)).headers).toMatchObject({ 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+});
+
+test('answers 401 with the house envelope when there is no authorizer context', async () => {
+  const response = await handler(whoamiEvent(undefined));
+  expect(response.statusCode).toBe(401);
+  expect(JSON.parse(response.body)).toEqual({ code: 'unauthorized', message: 'The request is not authenticated.', details: {} });
+});
+
+test('answers 401 when the authorizer context lacks the tenant', async () => {
+  const response = await handler(whoamiEvent({ appId: 'acme-notes', scopes: 'whoami.read', subject: 'user-0001' }));
+  expect(response.statusCode).toBe(401);
+});
