@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ConfigError, ConfigProblem, WHOLE_FILE, allowed, describeIssue, problemsFromIssues } from './errors';
-import { LoadedFile, isDeployedTo, preflightProblems } from './preflight';
-import { EnvironmentConfig, PlatformConfig, environmentSchema, tenantSchema } from './schema';
+import { LoadedFile, TenantParts, isDeployedTo, preflightProblems } from './preflight';
+import { EnvironmentConfig, PlatformConfig, appSchema, environmentSchema, tenantSchema } from './schema';
 
 /** Options of {@link loadConfig}. */
 export interface LoadConfigOptions {
@@ -29,27 +29,33 @@ export interface LoadConfigOptions {
 export function loadConfig(options: LoadConfigOptions): PlatformConfig {
   const problems: ConfigProblem[] = [];
   const environment = readEnvironment(options.configDir, options.environment, problems);
-  const tenants = listYamlFiles(options.configDir, 'tenants', problems).flatMap((file) => {
-    const tenant = readConfigFile(file, tenantSchema, problems);
-    return tenant ? [tenant] : [];
+  const tenantFiles = listYamlFiles(options.configDir, 'tenants', problems).flatMap(
+    (file) => readConfigFile(file, tenantSchema, problems) ?? [],
+  );
+  // A tenant file with problems is still checked: the rules run on the fields that passed.
+  const tenants = tenantFiles.flatMap(({ file, name, input, value }) => {
+    const parts = value ?? salvageTenant(input);
+    return parts ? [{ file, name, value: parts }] : [];
   });
 
-  problems.push(
-    ...preflightProblems({
-      environmentName: options.environment,
-      environment,
-      tenants,
-      knownEnvironments: environmentNames(options.configDir),
-      now: options.now ?? new Date(),
-    }),
-  );
+  // One problem per field: the rules skip fields the schema rejected; this also covers a schema
+  // refinement that rejects a field which passes on its own.
+  const reported = new Set(problems.map(problemKey));
+  const preflight = preflightProblems({
+    environmentName: options.environment,
+    environment,
+    tenants,
+    knownEnvironments: environmentNames(options.configDir),
+    now: options.now ?? new Date(),
+  });
+  problems.push(...preflight.filter((problem) => !reported.has(problemKey(problem))));
   // A missing or invalid environment file always leaves a problem, so `!environment` only narrows the type.
   if (problems.length > 0 || !environment) throw new ConfigError(sortedByFile(problems));
 
   return {
     environment: environment.value,
-    tenants: tenants
-      .map((tenant) => tenant.value)
+    tenants: tenantFiles
+      .flatMap((tenant) => (tenant.value ? [tenant.value] : []))
       .filter((tenant) => isDeployedTo(tenant, options.environment))
       .sort((a, b) => a.id.localeCompare(b.id)),
   };
@@ -78,15 +84,17 @@ function readEnvironment(configDir: string, name: string, problems: ConfigProble
     });
     return undefined;
   }
-  return readConfigFile(file, environmentSchema, problems);
+  const read = readConfigFile(file, environmentSchema, problems);
+  return read?.value ? { ...read, value: read.value } : undefined;
 }
 
-/** Parses and validates one YAML file; records its problems and returns undefined if it has any. */
-function readConfigFile<S extends z.ZodType>(
-  file: string,
-  schema: S,
-  problems: ConfigProblem[],
-): LoadedFile<z.output<S>> | undefined {
+/** A config file that is valid YAML: its content, and its validated value if it passed the schema. */
+interface ReadFile<T> extends LoadedFile<T | undefined> {
+  readonly input: unknown;
+}
+
+/** Parses and validates one YAML file and records its problems; undefined if it is not valid YAML. */
+function readConfigFile<S extends z.ZodType>(file: string, schema: S, problems: ConfigProblem[]): ReadFile<z.output<S>> | undefined {
   const shown = displayPath(file);
   const parsed = parseYaml(fs.readFileSync(file, 'utf8'));
   if ('error' in parsed) {
@@ -94,11 +102,38 @@ function readConfigFile<S extends z.ZodType>(
     return undefined;
   }
   const result = schema.safeParse(parsed.value, { error: describeIssue });
-  if (!result.success) {
-    problems.push(...problemsFromIssues(shown, result.error.issues, parsed.value, schema));
-    return undefined;
-  }
-  return { file: shown, name: path.basename(file, '.yaml'), value: result.data };
+  if (!result.success) problems.push(...problemsFromIssues(shown, result.error.issues, parsed.value, schema));
+  return { file: shown, name: path.basename(file, '.yaml'), input: parsed.value, value: result.data };
+}
+
+/**
+ * What the rules can still check of a tenant file that failed its schema: each field that passes its
+ * own schema, and each app, at its index in the file, with the fields that pass theirs. Nothing of a
+ * file that is not a mapping.
+ */
+function salvageTenant(input: unknown): TenantParts | undefined {
+  if (!isMapping(input)) return undefined;
+  const environments = tenantSchema.shape.environments.safeParse(input.environments);
+  return {
+    ...validFields(tenantSchema, input),
+    // An invalid list says nothing of where the tenant runs: deploy it nowhere, so no rule guesses.
+    environments: environments.success ? environments.data : [],
+    apps: Array.isArray(input.apps) ? input.apps.map((app) => validFields(appSchema, app)) : [],
+  };
+}
+
+/** The fields of `input` that pass their own schema in `schema`, each parsed alone. */
+function validFields<S extends z.ZodObject>(schema: S, input: unknown): Partial<z.output<S>> {
+  if (!isMapping(input)) return {};
+  const valid = Object.entries(schema.shape).flatMap(([key, field]) => {
+    const result = z.safeParse(field, input[key]);
+    return result.success ? [[key, result.data]] : [];
+  });
+  return Object.fromEntries(valid) as Partial<z.output<S>>;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function parseYaml(text: string): { value: unknown } | { error: string } {
@@ -138,6 +173,10 @@ function environmentNames(configDir: string): string[] {
 
 function displayPath(file: string): string {
   return path.relative(process.cwd(), file);
+}
+
+function problemKey(problem: ConfigProblem): string {
+  return `${problem.file}\0${problem.path}`;
 }
 
 /** Groups problems by file, keeping each file's problems in the order they were found. */

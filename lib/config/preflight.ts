@@ -1,9 +1,10 @@
 import { ConfigProblem, allowed, formatPath } from './errors';
-import { EnvironmentConfig, TenantConfig } from './schema';
+import { AppConfig, EnvironmentConfig, TenantConfig } from './schema';
 
 /**
- * Governance rules that need more than one field or one file. They run on files that passed the
- * schema, and refuse a deploy that would break a rule rather than warn about it.
+ * Governance rules that need more than one field or one file. They run on every field that passed the
+ * schema, even in a file that has other problems, and refuse a deploy that would break a rule rather
+ * than warn about it.
  */
 
 /** The longest an app may be approved for: a yearly review, with a day of slack for leap years. */
@@ -19,14 +20,22 @@ export interface LoadedFile<T> {
   readonly value: T;
 }
 
+/**
+ * A tenant as the rules see it: the whole file if it passed the schema, else the fields that pass their
+ * own schema, each app at its index in the file. A field left out (undefined) is one the schema already
+ * reported: every rule skips what it cannot read, so it never reports a field twice or guesses. Only
+ * `environments` differs: left out means every environment, as always, and an invalid list is empty.
+ */
+export type TenantParts = Partial<Omit<TenantConfig, 'apps'>> & { readonly apps: readonly Partial<AppConfig>[] };
+
 /** What {@link preflightProblems} checks. */
 export interface PreflightInput {
   /** The environment being loaded. */
   readonly environmentName: string;
   /** Its file, if it exists and passed the schema; environment-specific rules are skipped without it. */
   readonly environment?: LoadedFile<EnvironmentConfig>;
-  /** Every tenant file that passed the schema, deployed to this environment or not. */
-  readonly tenants: readonly LoadedFile<TenantConfig>[];
+  /** Every tenant file that is a mapping, valid or not, deployed to this environment or not. */
+  readonly tenants: readonly LoadedFile<TenantParts>[];
   /** The names of all environment files. */
   readonly knownEnvironments: readonly string[];
   /** The moment expiry dates are checked against. */
@@ -34,7 +43,7 @@ export interface PreflightInput {
 }
 
 /** Whether a tenant is deployed to an environment: the ones it lists, or all if it lists none. */
-export function isDeployedTo(tenant: TenantConfig, environmentName: string): boolean {
+export function isDeployedTo(tenant: Pick<TenantParts, 'environments'>, environmentName: string): boolean {
   return tenant.environments?.includes(environmentName) ?? true;
 }
 
@@ -89,17 +98,18 @@ function environmentProblems(environment: LoadedFile<EnvironmentConfig>): Config
   return problems;
 }
 
-function idMatchesFileName({ file, name, value }: LoadedFile<TenantConfig>): ConfigProblem[] {
-  return value.id === name ? [] : [problem(file, ['id'], `"${value.id}" must match the file name${allowed([name])}`)];
+function idMatchesFileName({ file, name, value }: LoadedFile<TenantParts>): ConfigProblem[] {
+  if (value.id === undefined || value.id === name) return [];
+  return [problem(file, ['id'], `"${value.id}" must match the file name${allowed([name])}`)];
 }
 
-function unknownEnvironments({ file, value }: LoadedFile<TenantConfig>, known: readonly string[]): ConfigProblem[] {
+function unknownEnvironments({ file, value }: LoadedFile<TenantParts>, known: readonly string[]): ConfigProblem[] {
   return (value.environments ?? []).flatMap((name, index) =>
     known.includes(name) ? [] : [problem(file, ['environments', index], `no environment file for "${name}"${allowed(known)}`)],
   );
 }
 
-function regulatedDataInPooledTenant({ file, value }: LoadedFile<TenantConfig>): ConfigProblem[] {
+function regulatedDataInPooledTenant({ file, value }: LoadedFile<TenantParts>): ConfigProblem[] {
   if (value.isolation !== 'pooled') return [];
   return value.apps.flatMap((app, index) =>
     app.dataClassification === 'regulated'
@@ -108,22 +118,23 @@ function regulatedDataInPooledTenant({ file, value }: LoadedFile<TenantConfig>):
   );
 }
 
-function expiryOutsideWindow({ file, value }: LoadedFile<TenantConfig>, now: Date): ConfigProblem[] {
+function expiryOutsideWindow({ file, value }: LoadedFile<TenantParts>, now: Date): ConfigProblem[] {
   const today = isoDate(now);
   const latest = isoDate(new Date(now.getTime() + MAX_EXPIRY_DAYS * 24 * 60 * 60 * 1000));
   const window = `(allowed: ${today} to ${latest})`;
   return value.apps.flatMap((app, index) => {
     const path = ['apps', index, 'expires'];
+    if (app.expires === undefined) return [];
     if (app.expires < today) return [problem(file, path, `${app.expires} is in the past ${window}`)];
     if (app.expires > latest) return [problem(file, path, `${app.expires} is more than ${MAX_EXPIRY_DAYS} days ahead ${window}`)];
     return [];
   });
 }
 
-function insecureRedirectUrls({ file, value }: LoadedFile<TenantConfig>): ConfigProblem[] {
+function insecureRedirectUrls({ file, value }: LoadedFile<TenantParts>): ConfigProblem[] {
   return value.apps.flatMap((app, appIndex) =>
     (['callbackUrls', 'logoutUrls'] as const).flatMap((field) =>
-      app[field].flatMap((url, index) =>
+      (app[field] ?? []).flatMap((url, index) =>
         isSecureRedirect(url)
           ? []
           : [problem(file, ['apps', appIndex, field, index], `"${url}" must use https (allowed: https://…, http://localhost…, http://127.0.0.1…)`)],
@@ -138,9 +149,10 @@ function isSecureRedirect(url: string): boolean {
   return protocol === 'https:' || (protocol === 'http:' && (hostname === 'localhost' || hostname === '127.0.0.1'));
 }
 
-function duplicateTenantIds(tenants: readonly LoadedFile<TenantConfig>[]): ConfigProblem[] {
+function duplicateTenantIds(tenants: readonly LoadedFile<TenantParts>[]): ConfigProblem[] {
   const firstFile = new Map<string, string>();
   return tenants.flatMap(({ file, value }) => {
+    if (value.id === undefined) return [];
     const first = firstFile.get(value.id);
     if (first === undefined) {
       firstFile.set(value.id, file);
@@ -151,10 +163,11 @@ function duplicateTenantIds(tenants: readonly LoadedFile<TenantConfig>[]): Confi
 }
 
 /** App ids are OAuth audiences and name per-app resources, so they are unique across all tenants. */
-function duplicateAppIds(tenants: readonly LoadedFile<TenantConfig>[]): ConfigProblem[] {
+function duplicateAppIds(tenants: readonly LoadedFile<TenantParts>[]): ConfigProblem[] {
   const firstPlace = new Map<string, string>();
   return tenants.flatMap(({ file, value }) =>
     value.apps.flatMap((app, index) => {
+      if (app.id === undefined) return [];
       const path = ['apps', index, 'id'];
       const first = firstPlace.get(app.id);
       if (first === undefined) {
@@ -167,14 +180,15 @@ function duplicateAppIds(tenants: readonly LoadedFile<TenantConfig>[]): ConfigPr
 }
 
 /** Rules that depend on where the tenant is deployed: tiers and data residency. */
-function placementProblems({ file, value }: LoadedFile<TenantConfig>, environment: LoadedFile<EnvironmentConfig>): ConfigProblem[] {
+function placementProblems({ file, value }: LoadedFile<TenantParts>, environment: LoadedFile<EnvironmentConfig>): ConfigProblem[] {
   const env = environment.value;
   const tiers = Object.keys(env.tiers);
   const problems = value.apps.flatMap((app, index) =>
-    app.tier in env.tiers
+    app.tier === undefined || app.tier in env.tiers
       ? []
       : [problem(file, ['apps', index, 'tier'], `tier "${app.tier}" is not defined by environment "${env.name}"${allowed(tiers)}`)],
   );
+  if (value.residency === undefined) return problems;
   if (!env.residencyRegions.includes(value.residency)) {
     problems.push(
       problem(file, ['residency'], `"${value.residency}" is outside the residency regions of environment "${env.name}"${allowed(env.residencyRegions)}`),

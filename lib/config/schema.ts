@@ -148,6 +148,20 @@ export const environmentSchema = z
       })
       .default({ authorizerCacheSeconds: 60, logRetentionDays: 90, waf: true, wafRateLimitPer5Minutes: 2000 })
       .describe('API Gateway settings.'),
+    database: z
+      .strictObject({
+        minCapacity: z
+          .number()
+          .min(0)
+          .max(256)
+          .default(0)
+          .describe('Smallest Aurora Serverless v2 capacity (ACUs); 0 lets idle clusters pause.'),
+        maxCapacity: z.number().min(1).max(256).default(4).describe('Largest Aurora Serverless v2 capacity (ACUs).'),
+        backupRetentionDays: z.int().min(1).max(35).default(7).describe('Days of automated backups.'),
+      })
+      .refine((db) => db.maxCapacity >= db.minCapacity, { message: 'maxCapacity must be at least minCapacity', path: ['maxCapacity'] })
+      .default({ minCapacity: 0, maxCapacity: 4, backupRetentionDays: 7 })
+      .describe('Aurora PostgreSQL clusters: the pooled one and each siloed tenant\'s own.'),
     keyAdministratorArns: z
       .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN'))
       .default([])
