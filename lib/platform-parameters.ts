@@ -28,6 +28,36 @@ export class PlatformParameters {
     return `/microplane/${this.environmentName}/apps/`;
   }
 
+  /** The VPC id of the data network. */
+  public get vpcId(): string {
+    return `${this.prefix}/network/vpc-id`;
+  }
+
+  /** The id of the data subnet with this index. */
+  public dataSubnetId(index: number): string {
+    return `${this.prefix}/network/data-subnet-${index}`;
+  }
+
+  /** The ARN of the pooled cluster's admin secret. */
+  public get pooledAdminSecretArn(): string {
+    return `${this.prefix}/database/pooled-admin-secret-arn`;
+  }
+
+  /** The service token of the schema provisioner. */
+  public get schemaProvisionerServiceToken(): string {
+    return `${this.prefix}/database/schema-provisioner-service-token`;
+  }
+
+  /** Prefix of the tenant database registry: one parameter per tenant, written by its stack. */
+  public get tenantDatabasePrefix(): string {
+    return `/microplane/${this.environmentName}/tenants/`;
+  }
+
+  /** The database registry parameter of one tenant. */
+  public tenantDatabaseEntry(tenantId: string): string {
+    return `${this.tenantDatabasePrefix}${tenantId}`;
+  }
+
   /** The registry parameter of one app. */
   public appRegistryEntry(appId: string): string {
     return `${this.appRegistryPrefix}${appId}`;
@@ -37,6 +67,21 @@ export class PlatformParameters {
 /** Name of the role that tenant API functions run as; tenant roles trust exactly this name. */
 export function tenantFunctionsRoleName(environmentName: string): string {
   return `microplane-${environmentName}-tenant-functions`;
+}
+
+/** Alias of the platform's data key (pooled cluster storage and admin secret). */
+export function platformDataKeyAlias(environmentName: string): string {
+  return `alias/microplane/${environmentName}/platform-data`;
+}
+
+/** Identifier of the pooled cluster. */
+export function pooledClusterIdentifier(environmentName: string): string {
+  return `microplane-${environmentName}-pooled`;
+}
+
+/** Identifier of a siloed tenant's own cluster. */
+export function siloedClusterIdentifier(environmentName: string, tenantId: string): string {
+  return `microplane-${environmentName}-${tenantId}`;
 }
 
 /** Name of a tenant's role; the shared credentials helper builds the same name from the tenant id. */

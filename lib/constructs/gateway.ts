@@ -61,6 +61,15 @@ export interface TenantRoute {
   readonly scope: PlatformScope;
 }
 
+/** Options of {@link Gateway.addTenantRoute}. */
+export interface TenantRouteOptions {
+  /**
+   * A JSON body model API Gateway validates before the function runs (400 `invalid_body` otherwise).
+   * @default - the body is not validated by API Gateway
+   */
+  readonly requestModel?: apigw.IModel;
+}
+
 /** Error codes of the `{code, message, details}` envelope for API Gateway's own responses. */
 const GATEWAY_RESPONSES: ReadonlyArray<[apigw.ResponseType, string, string]> = [
   [apigw.ResponseType.UNAUTHORIZED, '401', 'unauthorized'],
@@ -74,6 +83,13 @@ const GATEWAY_RESPONSES: ReadonlyArray<[apigw.ResponseType, string, string]> = [
   [apigw.ResponseType.DEFAULT_4XX, '400', 'bad_request'],
   [apigw.ResponseType.DEFAULT_5XX, '500', 'internal_error'],
 ];
+
+/**
+ * Body and parameter errors also say what failed validation. `escapeJavaScript` makes the text safe
+ * inside a JSON string, except that it escapes single quotes, which JSON does not allow: undo that.
+ */
+const VALIDATION_DETAIL = String.raw`,"validation":"$util.escapeJavaScript($context.error.validationErrorString).replaceAll("\'","'")"`;
+const VALIDATED_RESPONSES = new Set(['BAD_REQUEST_BODY', 'BAD_REQUEST_PARAMETERS']);
 
 /** Access log line: JSON, one per request, with the tenant and app the authorizer resolved. */
 const ACCESS_LOG_FIELDS = {
@@ -164,7 +180,13 @@ export class Gateway extends Construct {
    * Adds a route that needs a service token carrying `scope`; the call is metered on the calling
    * app's usage plan.
    */
-  public addTenantRoute(method: string, path: string, handler: lambda.IFunction, scope: PlatformScope): apigw.Method {
+  public addTenantRoute(
+    method: string,
+    path: string,
+    handler: lambda.IFunction,
+    scope: PlatformScope,
+    options: TenantRouteOptions = {},
+  ): apigw.Method {
     this.routes.push({ method, path, scope });
     const route = this.api.root.resourceForPath(path).addMethod(method, new apigw.LambdaIntegration(handler), {
       authorizationType: apigw.AuthorizationType.CUSTOM,
@@ -172,6 +194,7 @@ export class Gateway extends Construct {
       apiKeyRequired: true,
       requestValidator: this.validator,
       requestParameters: { 'method.request.header.Authorization': true },
+      requestModels: options.requestModel ? { 'application/json': options.requestModel } : undefined,
     });
     Validations.of(route).acknowledge({
       id: 'AwsSolutions-COG4',
@@ -245,7 +268,7 @@ export class Gateway extends Construct {
         statusCode,
         responseHeaders: { 'Content-Type': "'application/json'" },
         templates: {
-          'application/json': `{"code":"${code}","message":$context.error.messageString,"details":{"requestId":"$context.requestId"}}`,
+          'application/json': `{"code":"${code}","message":$context.error.messageString,"details":{"requestId":"$context.requestId"${VALIDATED_RESPONSES.has(type.responseType) ? VALIDATION_DETAIL : ''}}}`,
         },
       });
     }

@@ -28,6 +28,17 @@ export function lambdaEntry(name: string): string {
   return entry;
 }
 
+/** esbuild bundles code only: these hooks copy data folders (such as SQL migrations) beside it. */
+function bundledFolderHooks(handlerName: string, folders: readonly string[]) {
+  if (folders.length === 0) return undefined;
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) =>
+      folders.map((folder) => `cp -R "${path.join(inputDir, 'lambdas', handlerName, folder)}" "${path.join(outputDir, folder)}"`),
+  };
+}
+
 /** Properties of {@link MicroplaneFunction}. */
 export interface MicroplaneFunctionProps {
   /** The folder under `lambdas/` holding `handler.ts`. */
@@ -64,6 +75,11 @@ export interface MicroplaneFunctionProps {
    * @default - the account's unreserved pool
    */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * Folders next to the handler (e.g. `migrations`) copied into the bundle, for files read at run time.
+   * @default - none
+   */
+  readonly bundledFolders?: readonly string[];
   /**
    * An existing execution role, for functions whose role name other stacks trust.
    * @default - a new role that may write only to this function's log group
@@ -125,6 +141,7 @@ export class MicroplaneFunction extends Construct {
         // Bundle the AWS SDK too: the deployed code runs the versions the lockfile pins and the tests ran.
         externalModules: [],
         forceDockerBundling: false,
+        commandHooks: bundledFolderHooks(props.handlerName, props.bundledFolders ?? []),
       },
     });
     this.logGroup.grantWrite(this.role);

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -38,6 +38,12 @@ const ENCRYPT_ACTIONS = ['kms:Encrypt', 'kms:ReEncryptTo', 'kms:GenerateDataKey'
 /** What decrypting needs. */
 const DECRYPT_ACTIONS = ['kms:Decrypt', 'kms:ReEncryptFrom', 'kms:DescribeKey'];
 
+/**
+ * Services that may use a tenant key on the account's behalf (storage encryption, secrets). Reads still
+ * need the tenant: the tenant's secret denies every session not tagged with it.
+ */
+export const DEFAULT_KEY_SERVICES = ['rds', 'secretsmanager'];
+
 /** The principal tag that carries a tenant id: on tenant roles and on their sessions. */
 export const TENANT_ID_TAG = 'TenantId';
 
@@ -52,6 +58,12 @@ export interface TenantKeysProps {
    * @default - the account: IAM policies decide who administers
    */
   readonly administrators?: readonly iam.IPrincipal[];
+  /**
+   * AWS services (e.g. `rds`, `secretsmanager`, `logs`) that may use the keys for resources of the
+   * account, through `kms:ViaService`.
+   * @default DEFAULT_KEY_SERVICES
+   */
+  readonly services?: readonly string[];
   /**
    * What happens to a key when its tenant leaves the config.
    * @default RemovalPolicy.RETAIN
@@ -112,16 +124,32 @@ export class TenantKeys extends Construct {
       alias: `alias/microplane/${props.environmentName}/${tenantId}`,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       pendingWindow: Duration.days(30),
-      policy: this.keyPolicy(tenantId, props.administrators),
+      policy: this.keyPolicy(tenantId, props.administrators, props.services ?? DEFAULT_KEY_SERVICES),
     });
     Tags.of(key).add(TENANT_ID_TAG, tenantId);
     return key;
   }
 
-  private keyPolicy(tenantId: string, administrators?: readonly iam.IPrincipal[]): iam.PolicyDocument {
+  private keyPolicy(tenantId: string, administrators: readonly iam.IPrincipal[] | undefined, services: readonly string[]): iam.PolicyDocument {
     const account = new iam.AccountRootPrincipal();
+    const stack = Stack.of(this);
+    const serviceUse = services.length === 0 ? [] : [
+      new iam.PolicyStatement({
+        sid: 'UseThroughAwsServices',
+        principals: [account],
+        actions: [...KEY_USE_ACTIONS, 'kms:CreateGrant'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: {
+            'kms:ViaService': services.map((service) => `${service}.${stack.region}.${stack.urlSuffix}`),
+            'kms:CallerAccount': stack.account,
+          },
+        },
+      }),
+    ];
     return new iam.PolicyDocument({
       statements: [
+        ...serviceUse,
         new iam.PolicyStatement({
           sid: 'KeyAdministration',
           principals: administrators && administrators.length > 0 ? [...administrators] : [account],

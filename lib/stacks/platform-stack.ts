@@ -1,5 +1,6 @@
 import { CfnOutput, Duration, Stack, StackProps, Tags, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
@@ -7,11 +8,15 @@ import { EnvironmentConfig } from '../config/schema';
 import { Gateway } from '../constructs/gateway';
 import { Identity } from '../constructs/identity';
 import { MicroplaneFunction } from '../constructs/microplane-function';
+import { PlatformNetwork } from '../constructs/platform-network';
+import { SchemaProvisioner } from '../constructs/schema-provisioner';
+import { TenantApi } from '../constructs/tenant-api';
+import { TenantDatabase } from '../constructs/tenant-database';
 import { ServiceTokenKey } from '../constructs/service-token-key';
 import { TokenExchange } from '../constructs/token-exchange';
 import { UsagePlans } from '../constructs/usage-plans';
 import { nagArn } from '../nag-ids';
-import { PlatformParameters, tenantFunctionsRoleName, tenantRoleName } from '../platform-parameters';
+import { platformDataKeyAlias, PlatformParameters, pooledClusterIdentifier, tenantFunctionsRoleName, tenantRoleName } from '../platform-parameters';
 import { cognitoSettings, removalPolicyOf } from './settings';
 
 /** Properties of {@link PlatformStack}. */
@@ -36,6 +41,12 @@ export class PlatformStack extends Stack {
   public readonly usagePlans: UsagePlans;
   /** The role tenant API functions run as; tenant roles trust it. */
   public readonly tenantFunctionsRole: iam.Role;
+  /** The VPC the databases live in. */
+  public readonly network: PlatformNetwork;
+  /** The cluster that holds pooled tenants' schemas. */
+  public readonly pooledDatabase: TenantDatabase;
+  /** Provisions and migrates every tenant schema. */
+  public readonly schemaProvisioner: SchemaProvisioner;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
@@ -93,6 +104,40 @@ export class PlatformStack extends Stack {
     });
     this.gateway.addTenantRoute('GET', '/v1/whoami', whoami.function, 'whoami.read');
 
+    this.network = new PlatformNetwork(this, 'Network', { flowLogRetention: logRetention, removalPolicy });
+    const dataKey = new kms.Key(this, 'DataKey', {
+      description: `Microplane ${env.name}: the pooled database cluster and its admin secret`,
+      alias: platformDataKeyAlias(env.name),
+      enableKeyRotation: true,
+      pendingWindow: Duration.days(30),
+      removalPolicy,
+    });
+    this.pooledDatabase = new TenantDatabase(this, 'PooledDatabase', {
+      vpc: this.network.vpc,
+      encryptionKey: dataKey,
+      adminSecretEncryptionKey: dataKey,
+      clusterIdentifier: pooledClusterIdentifier(env.name),
+      minCapacity: env.database.minCapacity,
+      maxCapacity: env.database.maxCapacity,
+      backupRetention: Duration.days(env.database.backupRetentionDays),
+      deletionProtection: env.removalPolicy === 'retain',
+      removalPolicy,
+    });
+    this.schemaProvisioner = new SchemaProvisioner(this, 'SchemaProvisioner', {
+      environmentName: env.name,
+      pooledDatabase: this.pooledDatabase,
+      logRetention,
+      removalPolicy,
+    });
+    new TenantApi(this, 'TenantApi', {
+      gateway: this.gateway,
+      tenantFunctionsRole: this.tenantFunctionsRole,
+      environmentName: env.name,
+      tenantDatabasePrefix: this.parameters.tenantDatabasePrefix,
+      logRetention,
+      removalPolicy,
+    });
+
     this.publishParameters();
     this.addOutputs();
   }
@@ -113,11 +158,25 @@ export class PlatformStack extends Stack {
   }
 
   private publishParameters(): void {
-    new ssm.StringParameter(this, 'UserPoolIdParameter', {
-      parameterName: this.parameters.userPoolId,
-      stringValue: this.identity.userPool.userPoolId,
-      description: 'Microplane: the user pool id, read by tenant stacks',
-    });
+    const publish = (id: string, parameterName: string, stringValue: string, description: string) =>
+      new ssm.StringParameter(this, id, { parameterName, stringValue, description: `Microplane: ${description}, read by tenant stacks` });
+    publish('UserPoolIdParameter', this.parameters.userPoolId, this.identity.userPool.userPoolId, 'the user pool id');
+    publish('VpcIdParameter', this.parameters.vpcId, this.network.vpc.vpcId, 'the data VPC id');
+    this.network.dataSubnetIds.forEach((subnetId, index) =>
+      publish(`DataSubnetParameter${index}`, this.parameters.dataSubnetId(index), subnetId, `data subnet ${index}`),
+    );
+    publish(
+      'PooledAdminSecretParameter',
+      this.parameters.pooledAdminSecretArn,
+      this.pooledDatabase.adminSecret.secretArn,
+      'the pooled cluster\'s admin secret ARN',
+    );
+    publish(
+      'SchemaProvisionerParameter',
+      this.parameters.schemaProvisionerServiceToken,
+      this.schemaProvisioner.serviceToken,
+      'the schema provisioner\'s service token',
+    );
     for (const tier of this.usagePlans.tierNames) {
       new ssm.StringParameter(this, `UsagePlanParameter-${tier}`, {
         parameterName: this.parameters.usagePlanId(tier),

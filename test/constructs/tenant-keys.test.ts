@@ -118,3 +118,33 @@ test('asking for the key of an unknown tenant names the tenants that have keys',
 test('an empty tenant list is refused', () => {
   expect(() => new TenantKeys(new Stack(), 'Keys', { tenantIds: [], environmentName: 'dev' })).toThrow('tenantIds must not be empty');
 });
+
+test('AWS services may use a tenant key only on the account\'s behalf through kms:ViaService', () => {
+  const { template } = keysStack({ services: ['rds', 'secretsmanager', 'logs'] });
+  template.hasResourceProperties('AWS::KMS::Key', {
+    KeyPolicy: Match.objectLike({
+      Statement: Match.arrayWith([
+        Match.objectLike({
+          Sid: 'UseThroughAwsServices',
+          Action: Match.arrayWith(['kms:Decrypt', 'kms:CreateGrant']),
+          Condition: {
+            StringEquals: {
+              'kms:ViaService': [
+                { 'Fn::Join': ['', ['rds.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]] },
+                { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]] },
+                { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]] },
+              ],
+              'kms:CallerAccount': { Ref: 'AWS::AccountId' },
+            },
+          },
+        }),
+      ]),
+    }),
+  });
+});
+
+test('with no services, only tenant-tagged principals may use a tenant key', () => {
+  const { template } = keysStack({ services: [] });
+  const statements = Object.values(template.findResources('AWS::KMS::Key'))[0].Properties.KeyPolicy.Statement;
+  expect(statements.map((s: { Sid: string }) => s.Sid)).toEqual(['KeyAdministration', 'UseOnlyByTenantPrincipals']);
+});

@@ -73,3 +73,11 @@ test('the server accepts password logins for roles it knows, and refuses wrong p
   await expect(bad.query('SELECT 1')).rejects.toThrow(/password authentication failed/);
   await bad.end();
 });
+
+test('errors that are not database errors pass through a transaction unchanged', async () => {
+  class DomainError extends Error {}
+  const error = await db.transaction(async () => {
+    throw new DomainError('not a database problem');
+  }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(DomainError);
+});

@@ -1,4 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { migrationsChecksum } from '../../lib/constructs/schema-provisioner';
 import { exampleConfig, normalizedTemplate, synthExample } from '../support/platform';
 
 const { stacks } = synthExample('dev');
@@ -14,8 +15,46 @@ describe.each(config.tenants.map((tenant) => [tenant.id, tenant] as const))('ten
     template.resourceCountIs('AWS::Cognito::UserPoolClient', tenant.apps.length);
     template.resourceCountIs('AWS::ApiGateway::ApiKey', tenant.apps.length);
     template.resourceCountIs('AWS::ApiGateway::UsagePlanKey', tenant.apps.length);
-    template.resourceCountIs('AWS::SSM::Parameter', tenant.apps.length);
+    // One registry entry per app, plus the tenant's database entry.
+    template.resourceCountIs('AWS::SSM::Parameter', tenant.apps.length + 1);
   });
+
+  test('has a database login under its own key and a schema provisioned with the current migrations', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: `microplane/dev/tenants/${tenantId}/database` });
+    template.hasResourceProperties('Custom::MicroplaneTenantSchema', {
+      TenantId: tenantId,
+      Database: 'microplane',
+      MigrationsChecksum: migrationsChecksum(),
+    });
+    template.hasResourceProperties('AWS::SSM::Parameter', { Name: `/microplane/dev/tenants/${tenantId}` });
+  });
+
+  test('trusts the tenant functions role and the schema provisioner, each only with the tenant tag', () => {
+    const trust = JSON.stringify(template.findResources('AWS::IAM::Role', { Properties: { RoleName: `microplane-dev-tenant-${tenantId}` } }));
+    expect(trust).toContain(':role/microplane-dev-tenant-functions');
+    expect(trust).toContain(':role/microplane-dev-schema-provisioner');
+    expect(trust).toContain(`"aws:RequestTag/TenantId":"${tenantId}"`);
+  });
+
+  if (tenant.isolation === 'siloed') {
+    test('a siloed tenant has its own cluster, encrypted with its own key', () => {
+      template.hasResourceProperties('AWS::RDS::DBCluster', {
+        DBClusterIdentifier: `microplane-dev-${tenantId}`,
+        KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Keys'), 'Arn'] },
+        EnableHttpEndpoint: true,
+      });
+      template.hasResourceProperties('Custom::MicroplaneTenantSchema', {
+        ClusterArn: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
+      });
+    });
+  } else {
+    test('a pooled tenant uses the pooled cluster and has no cluster of its own', () => {
+      template.resourceCountIs('AWS::RDS::DBCluster', 0);
+      template.hasResourceProperties('Custom::MicroplaneTenantSchema', {
+        ClusterArn: { 'Fn::Join': ['', Match.arrayWith([':cluster:microplane-dev-pooled'])] },
+      });
+    });
+  }
 
   test('reads platform values from SSM parameters, never from exports', () => {
     expect(JSON.stringify(template.toJSON())).not.toContain('Fn::ImportValue');
@@ -35,7 +74,7 @@ describe.each(config.tenants.map((tenant) => [tenant.id, tenant] as const))('ten
   test('the tenant role may use the tenant key', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: Match.stringLikeRegexp('^TenantRole') }],
-      PolicyDocument: { Statement: [Match.objectLike({ Action: Match.arrayWith(['kms:Decrypt']) })] },
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['kms:Decrypt']) })]) },
     });
   });
 

@@ -121,6 +121,8 @@ export async function startPostgres(): Promise<TestPostgres> {
     url: (user, password) =>
       `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`,
     stop: async () => {
+      // Sockets may still close after end(); an error from them during shutdown is expected noise.
+      admin.on('error', () => undefined);
       await admin.end();
       const exited = server.exitCode !== null ? Promise.resolve() : new Promise((resolve) => server.once('exit', resolve));
       // Signal the postmaster itself: `runuser` does not pass signals on. SIGINT is a fast shutdown.

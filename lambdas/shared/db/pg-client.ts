@@ -1,4 +1,4 @@
-import { Pool, PoolClient, types } from 'pg';
+import { DatabaseError, Pool, PoolClient, types } from 'pg';
 import { SqlClient, SqlError, SqlParams, SqlRow, toPositional } from './sql-client';
 
 const TIMESTAMPTZ = 1184;
@@ -54,8 +54,8 @@ export class PgSqlClient implements SqlClient {
   }
 }
 
+/** Database errors become `SqlError`s with their SQLSTATE; anything else (e.g. an API error thrown by `work`) passes through. */
 function asSqlError(error: unknown): unknown {
-  if (error instanceof SqlError || !(error instanceof Error)) return error;
-  const code = (error as { code?: unknown }).code;
-  return new SqlError(error.message, typeof code === 'string' ? code : undefined, { cause: error });
+  if (!(error instanceof DatabaseError)) return error;
+  return new SqlError(error.message, error.code, { cause: error });
 }

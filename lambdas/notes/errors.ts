@@ -1,0 +1,42 @@
+import { ApiError } from '../shared/errors';
+
+/** One problem with one field of a request: the field's path (e.g. `tags.2`) and what is wrong. */
+export interface FieldProblem {
+  readonly field: string;
+  readonly message: string;
+}
+
+/** 400 naming every offending field in `details.fields`. */
+export class ValidationError extends ApiError {
+  constructor(readonly fields: readonly FieldProblem[]) {
+    super(400, 'validation_failed', 'The request is invalid; see details.fields.');
+    this.name = 'ValidationError';
+  }
+
+  // The shared details type holds scalars only; the field list is added to the envelope here.
+  override toBody(): Record<string, unknown> {
+    return { ...super.toBody(), details: { ...this.details, fields: this.fields } };
+  }
+}
+
+/** The errors of the notes API, each with its status and code: the one place they are defined. */
+export const notesErrors = {
+  invalidJson: () => new ApiError(400, 'invalid_json', 'The request body is not valid JSON.'),
+  payloadTooLarge: (limit: number) =>
+    new ApiError(413, 'payload_too_large', `The request body exceeds ${limit} bytes.`, { limitBytes: limit }),
+  invalidCursor: () => new ApiError(400, 'invalid_cursor', 'The cursor is not one this API returned.', { parameter: 'cursor' }),
+  invalidHeader: (header: string, message: string) => new ApiError(400, 'invalid_header', message, { header }),
+  notFound: () => new ApiError(404, 'not_found', 'There is no such note.'),
+  routeNotFound: () => new ApiError(404, 'route_not_found', 'There is no such resource.'),
+  methodNotAllowed: (allowed: readonly string[]) =>
+    new ApiError(405, 'method_not_allowed', 'The resource does not support this method.', { allowed }),
+  preconditionRequired: () =>
+    new ApiError(428, 'precondition_required', 'Send If-Match with the ETag of the note you are changing.', { header: 'If-Match' }),
+  versionConflict: (currentVersion: number) =>
+    new ApiError(409, 'version_conflict', 'The note has changed since you read it.', { currentVersion }),
+  notDeleted: () => new ApiError(409, 'not_deleted', 'The note is not deleted.'),
+  idempotencyKeyReused: () =>
+    new ApiError(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request.', {
+      header: 'Idempotency-Key',
+    }),
+};

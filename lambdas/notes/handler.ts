@@ -1,0 +1,76 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { SqlClient } from '../shared/db/sql-client';
+import { ApiError, errorResponse } from '../shared/errors';
+import { productionDeps } from './production';
+import { callerOf } from './request';
+import { routeOf } from './routes';
+
+/** What the notes API needs from its environment. */
+export interface NotesDeps {
+  /** A client of the tenant's database, acting as the tenant's own database role. */
+  databaseFor(tenantId: string): Promise<SqlClient>;
+  /**
+   * The clock, for note timestamps.
+   * @default () => new Date()
+   */
+  now?: () => Date;
+}
+
+const logger = new Logger({ serviceName: 'notes' });
+
+/**
+ * The notes API (`/v1/notes…`), the CRUD template micro apps start from. The tenant and app come only
+ * from the authorizer context; every statement runs in the tenant's database as the tenant's role and
+ * is filtered by the app.
+ */
+export function createNotesHandler(deps: NotesDeps): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
+  const clock = deps.now ?? (() => new Date());
+  return async (event) => {
+    logger.setCorrelationId(event.requestContext?.requestId);
+    const route = { method: event.httpMethod, resource: event.resource };
+    try {
+      const caller = callerOf(event);
+      logger.appendKeys({ tenantId: caller.tenantId, appId: caller.appId });
+      const { operation } = routeOf(event);
+      const db = await deps.databaseFor(caller.tenantId);
+      const response = await operation({ event, caller, db, now: clock() });
+      logger.info('Request served', { ...route, status: response.statusCode });
+      return response;
+    } catch (error) {
+      logFailure(error, route);
+      return failureResponse(error);
+    } finally {
+      logger.resetKeys();
+    }
+  };
+}
+
+function failureResponse(error: unknown): APIGatewayProxyResult {
+  const apiError = apiErrorIn(error);
+  const response = errorResponse(apiError ?? error);
+  if (apiError?.status === 405) {
+    response.headers = { ...response.headers, Allow: (apiError.details.allowed as readonly string[]).join(', ') };
+  }
+  return response;
+}
+
+/** The ApiError thrown, even if a database adapter wrapped it on its way out of a transaction. */
+function apiErrorIn(error: unknown): ApiError | undefined {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if (current instanceof ApiError) return current;
+  }
+  return undefined;
+}
+
+// Messages and codes only: bodies, queries and titles never reach the logs.
+function logFailure(error: unknown, route: Record<string, unknown>): void {
+  const apiError = apiErrorIn(error);
+  if (apiError) {
+    logger.info('Request refused', { ...route, status: apiError.status, code: apiError.code });
+  } else {
+    logger.error('Request failed', { ...route, error: error as Error });
+  }
+}
+
+export const handler = createNotesHandler(productionDeps());

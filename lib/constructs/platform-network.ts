@@ -1,0 +1,75 @@
+import { Annotations, Fn, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** How many availability zones the data subnets span; Aurora needs at least two. */
+export const DATA_SUBNET_COUNT = 2;
+
+/** Properties of {@link PlatformNetwork}. */
+export interface PlatformNetworkProps {
+  /**
+   * How long VPC flow logs are kept.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly flowLogRetention?: logs.RetentionDays;
+  /**
+   * What happens to the flow log group when removed.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The VPC the databases live in: isolated subnets only, no internet gateway and no NAT, so nothing in
+ * it can reach or be reached from the internet and it costs nothing when idle. Functions reach the
+ * databases through the RDS Data API, which needs no network path into the VPC. Flow logs record every
+ * connection attempt.
+ */
+export class PlatformNetwork extends Construct {
+  /** The VPC. */
+  public readonly vpc: ec2.Vpc;
+
+  constructor(scope: Construct, id: string, props: PlatformNetworkProps = {}) {
+    super(scope, id);
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: DATA_SUBNET_COUNT,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'Data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
+      restrictDefaultSecurityGroup: false,
+    });
+    const flowLogs = new logs.LogGroup(this, 'FlowLogs', {
+      retention: props.flowLogRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.vpc.addFlowLog('FlowLog', { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs) });
+  }
+
+  /** The ids of the isolated data subnets, one per availability zone. */
+  public get dataSubnetIds(): string[] {
+    return this.vpc.isolatedSubnets.map((subnet) => subnet.subnetId);
+  }
+}
+
+/** Values another stack needs to place a database in the platform's data subnets. */
+export interface DataNetworkReference {
+  /** The VPC id. */
+  readonly vpcId: string;
+  /** The isolated data subnet ids, {@link DATA_SUBNET_COUNT} of them. */
+  readonly dataSubnetIds: readonly string[];
+}
+
+/** The platform VPC imported into another stack from deploy-time values (for example SSM parameters). */
+export function importDataNetwork(scope: Construct, id: string, reference: DataNetworkReference): ec2.IVpc {
+  if (reference.dataSubnetIds.length !== DATA_SUBNET_COUNT) {
+    throw new Error(`importDataNetwork: expected ${DATA_SUBNET_COUNT} data subnet ids, got ${reference.dataSubnetIds.length}`);
+  }
+  const vpc = ec2.Vpc.fromVpcAttributes(scope, id, {
+    vpcId: reference.vpcId,
+    availabilityZones: Array.from({ length: DATA_SUBNET_COUNT }, (_, i) => Fn.select(i, Fn.getAzs())),
+    isolatedSubnetIds: [...reference.dataSubnetIds],
+  });
+  // Databases need only subnet ids; nothing here routes, so the missing route tables are irrelevant.
+  Annotations.of(vpc).acknowledgeWarning('@aws-cdk/aws-ec2:noSubnetRouteTableId', 'Databases need only subnet ids; nothing routes.');
+  return vpc;
+}

@@ -1,0 +1,130 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { nagArn } from '../nag-ids';
+import { tenantRoleName } from '../platform-parameters';
+import { lambdaEntry, MicroplaneFunction } from './microplane-function';
+import { TenantDatabase } from './tenant-database';
+
+/** The SQL migrations every tenant schema receives, in order. */
+export const MIGRATIONS_DIR = path.join(path.dirname(lambdaEntry('schema-provisioner')), 'migrations');
+
+/**
+ * One checksum over the whole migration set. Tenant schema resources carry it, so changing the set
+ * changes every tenant's resource and the next deploy migrates every tenant.
+ */
+export function migrationsChecksum(dir: string = MIGRATIONS_DIR): string {
+  const hash = crypto.createHash('sha256');
+  for (const file of fs.readdirSync(dir).filter((name) => name.endsWith('.sql')).sort()) {
+    hash.update(file).update('\0').update(fs.readFileSync(path.join(dir, file))).update('\0');
+  }
+  return hash.digest('hex');
+}
+
+/** Name of the provisioner's role: tenant roles trust it, siloed tenant stacks grant it their cluster. */
+export function schemaProvisionerRoleName(environmentName: string): string {
+  return `microplane-${environmentName}-schema-provisioner`;
+}
+
+/** Properties of {@link SchemaProvisioner}. */
+export interface SchemaProvisionerProps {
+  /** The environment name, part of role names. */
+  readonly environmentName: string;
+  /** The pooled cluster, which the provisioner administers. */
+  readonly pooledDatabase: TenantDatabase;
+  /**
+   * How long function logs are kept.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to log groups when removed.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The custom resource provider behind every tenant's `TenantSchema`: creates the tenant's login role
+ * and schema, revokes PUBLIC, applies the SQL migrations as the tenant role, and on delete disables the
+ * login but keeps the data. It reads each tenant's secret by assuming that tenant's role, because tenant
+ * keys admit only tenant-tagged principals.
+ */
+export class SchemaProvisioner extends Construct {
+  /** The service token tenant stacks give their custom resources. */
+  public readonly serviceToken: string;
+  /** The role the provisioning function runs as. */
+  public readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: SchemaProvisionerProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.role = new iam.Role(this, 'Role', {
+      roleName: schemaProvisionerRoleName(props.environmentName),
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Provisions tenant schemas; reads tenant secrets only as the tenant, through its role',
+    });
+    const tenantRoles = tenantRoleName(props.environmentName, '*');
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['sts:AssumeRole', 'sts:TagSession'],
+        resources: [stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: tenantRoles })],
+      }),
+    );
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagArn(stack, 'iam', `role/${tenantRoles}`, { global: true })}]`,
+      reason: 'The provisioner serves every tenant; each tenant role admits it only with a TenantId session tag naming that tenant.',
+    });
+    props.pooledDatabase.grantAdministration(this.role);
+
+    const onEvent = new MicroplaneFunction(this, 'OnEvent', {
+      handlerName: 'schema-provisioner',
+      description: 'Creates tenant login roles and schemas and applies migrations; never drops data',
+      role: this.role,
+      bundledFolders: ['migrations'],
+      timeout: Duration.minutes(10),
+      memorySize: 512,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+      environment: {
+        TENANT_ROLE_ARN_TEMPLATE: stack.formatArn({
+          service: 'iam',
+          region: '',
+          resource: 'role',
+          resourceName: tenantRoleName(props.environmentName, '{tenantId}'),
+        }),
+      },
+    });
+    const provider = new cr.Provider(this, 'Provider', {
+      onEventHandler: onEvent.function,
+      logGroup: new logs.LogGroup(this, 'ProviderLogs', {
+        retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+        removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      }),
+    });
+    this.serviceToken = provider.serviceToken;
+    this.acknowledgeProviderFramework(provider, onEvent);
+  }
+
+  /** The CDK provider framework's own relay function is fixed by CDK; say why its shape is accepted. */
+  private acknowledgeProviderFramework(provider: cr.Provider, onEvent: MicroplaneFunction): void {
+    const framework = provider.node.findChild('framework-onEvent');
+    Validations.of(framework).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'The CDK custom resource provider framework creates this relay role with the basic execution policy; it only writes logs and invokes the provisioner.',
+    });
+    Validations.of(framework).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(onEvent.function.node.defaultChild as never)}.Arn>:*]`,
+      reason: 'The provider framework may invoke every version of the provisioner function, which is all this wildcard covers.',
+    });
+    Validations.of(framework).acknowledge({
+      id: 'cdk-validator-cfnguard::microplane_functions_traced_json_logs',
+      reason: 'The CDK provider framework relay cannot be configured for tracing; the provisioner it invokes is traced and logs JSON.',
+    });
+  }
+}

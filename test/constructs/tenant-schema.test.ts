@@ -1,0 +1,92 @@
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { TenantKeys } from '../../lib/constructs/tenant-keys';
+import { tenantSchemaName, TenantSchema } from '../../lib/constructs/tenant-schema';
+
+const stack = new Stack();
+const keys = new TenantKeys(stack, 'Keys', { tenantIds: ['acme-foods'], environmentName: 'dev' });
+const role = new iam.Role(stack, 'TenantRole', { assumedBy: new iam.AccountRootPrincipal() });
+new TenantSchema(stack, 'Schema', {
+  tenantId: 'acme-foods',
+  environmentName: 'dev',
+  tenantKey: keys.keyFor('acme-foods'),
+  tenantRole: role,
+  clusterArn: 'arn:aws:rds:eu-west-1:111111111111:cluster:microplane-dev-pooled',
+  adminSecretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:admin-abc',
+  provisionerServiceToken: 'arn:aws:lambda:eu-west-1:111111111111:function:provider',
+  migrationsChecksum: 'abc123',
+  registryParameterName: '/microplane/dev/tenants/acme-foods',
+});
+const template = Template.fromStack(stack);
+
+test('schema and role names derive from the tenant id', () => {
+  expect(tenantSchemaName('acme-foods')).toBe('tenant_acme_foods');
+});
+
+test('the tenant\'s database login is a generated secret under the tenant key, tagged with the tenant', () => {
+  template.hasResourceProperties('AWS::SecretsManager::Secret', {
+    Name: 'microplane/dev/tenants/acme-foods/database',
+    KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Keysacmefoods'), 'Arn'] },
+    GenerateSecretString: Match.objectLike({ SecretStringTemplate: '{"username":"tenant_acme_foods"}', GenerateStringKey: 'password' }),
+    Tags: Match.arrayWith([{ Key: 'TenantId', Value: 'acme-foods' }]),
+  });
+});
+
+test('only sessions tagged with the tenant may read the secret', () => {
+  template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+    ResourcePolicy: {
+      Statement: [
+        Match.objectLike({
+          Effect: 'Deny',
+          Action: 'secretsmanager:GetSecretValue',
+          Principal: { AWS: '*' },
+          Condition: { StringNotEquals: { 'aws:PrincipalTag/TenantId': 'acme-foods' } },
+        }),
+      ],
+    },
+  });
+});
+
+test('the tenant role may read its secret and use the Data API on its cluster only', () => {
+  template.hasResourceProperties('AWS::IAM::Policy', {
+    PolicyDocument: {
+      Statement: Match.arrayWith([
+        Match.objectLike({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] }),
+        Match.objectLike({
+          Action: Match.arrayWith(['rds-data:ExecuteStatement']),
+          Resource: 'arn:aws:rds:eu-west-1:111111111111:cluster:microplane-dev-pooled',
+        }),
+      ]),
+    },
+  });
+});
+
+test('the schema is provisioned by the custom resource with the migration checksum', () => {
+  template.hasResourceProperties('Custom::MicroplaneTenantSchema', {
+    ServiceToken: 'arn:aws:lambda:eu-west-1:111111111111:function:provider',
+    TenantId: 'acme-foods',
+    ClusterArn: 'arn:aws:rds:eu-west-1:111111111111:cluster:microplane-dev-pooled',
+    AdminSecretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:admin-abc',
+    TenantSecretArn: { Ref: Match.stringLikeRegexp('^SchemaSecret') },
+    Database: 'microplane',
+    MigrationsChecksum: 'abc123',
+  });
+});
+
+test('the registry entry tells tenant functions where the schema lives', () => {
+  const parameter = Object.values(template.findResources('AWS::SSM::Parameter'))[0];
+  expect(parameter.Properties.Name).toBe('/microplane/dev/tenants/acme-foods');
+  const [, parts] = parameter.Properties.Value['Fn::Join'];
+  const json = parts.map((part: unknown) => (typeof part === 'string' ? part : 'SECRET_ARN')).join('');
+  expect(JSON.parse(json)).toEqual({
+    clusterArn: 'arn:aws:rds:eu-west-1:111111111111:cluster:microplane-dev-pooled',
+    secretArn: 'SECRET_ARN',
+    database: 'microplane',
+    schema: 'tenant_acme_foods',
+  });
+});
+
+test('the secret is retained by default', () => {
+  template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
+});
