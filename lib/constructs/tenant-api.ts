@@ -1,4 +1,7 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -6,7 +9,19 @@ import { PlatformScope } from '../config/scopes';
 import { nagArn } from '../nag-ids';
 import { tenantRoleName } from '../platform-parameters';
 import { Gateway } from './gateway';
-import { MicroplaneFunction } from './microplane-function';
+import { lambdaEntry, MicroplaneFunction } from './microplane-function';
+
+/** The OpenAPI 3.1 document of the public API, committed next to the function that serves it. */
+export const OPENAPI_DOCUMENT = path.join(path.dirname(lambdaEntry('openapi')), 'openapi.json');
+
+/** A component schema of the OpenAPI document, as an API Gateway (JSON Schema draft 4) model schema. */
+export function openApiModelSchema(component: string, document: string = OPENAPI_DOCUMENT): apigw.JsonSchema {
+  const schemas = JSON.parse(fs.readFileSync(document, 'utf8')).components?.schemas ?? {};
+  const schema = schemas[component];
+  if (!schema) throw new Error(`${document} has no components.schemas.${component}`);
+  // The document keeps these schemas to draft-4 keywords precisely so that API Gateway can use them.
+  return { schema: apigw.JsonSchemaVersion.DRAFT4, title: component, ...schema };
+}
 
 /** Properties of {@link TenantApi}. */
 export interface TenantApiProps {
@@ -30,12 +45,12 @@ export interface TenantApiProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** The notes routes and the scope each requires. */
-const NOTES_ROUTES: ReadonlyArray<[string, string, PlatformScope]> = [
-  ['POST', '/v1/notes', 'notes.write'],
+/** The notes routes, the scope each requires, and the OpenAPI schema API Gateway validates its body with. */
+const NOTES_ROUTES: ReadonlyArray<[string, string, PlatformScope, string?]> = [
+  ['POST', '/v1/notes', 'notes.write', 'NoteCreate'],
   ['GET', '/v1/notes', 'notes.read'],
   ['GET', '/v1/notes/{id}', 'notes.read'],
-  ['PATCH', '/v1/notes/{id}', 'notes.write'],
+  ['PATCH', '/v1/notes/{id}', 'notes.write', 'NoteUpdate'],
   ['DELETE', '/v1/notes/{id}', 'notes.write'],
   ['POST', '/v1/notes/{id}/restore', 'notes.write'],
 ];
@@ -73,8 +88,21 @@ export class TenantApi extends Construct {
       },
     });
     this.grantReadTenantRegistry(props.tenantFunctionsRole, props.tenantDatabasePrefix);
-    for (const [method, path, scope] of NOTES_ROUTES) {
-      props.gateway.addTenantRoute(method, path, this.notesFunction.function, scope);
+    const models = new Map<string, apigw.Model>();
+    const modelFor = (component: string) => {
+      if (!models.has(component)) {
+        models.set(component, props.gateway.api.addModel(component, {
+          modelName: component,
+          contentType: 'application/json',
+          schema: openApiModelSchema(component),
+        }));
+      }
+      return models.get(component)!;
+    };
+    for (const [method, route, scope, component] of NOTES_ROUTES) {
+      props.gateway.addTenantRoute(method, route, this.notesFunction.function, scope, {
+        requestModel: component ? modelFor(component) : undefined,
+      });
     }
 
     this.openApiFunction = new MicroplaneFunction(this, 'OpenApi', {
