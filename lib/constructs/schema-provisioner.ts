@@ -19,6 +19,18 @@ export const MIGRATIONS_DIR = path.join(path.dirname(lambdaEntry('schema-provisi
  * changes every tenant's resource and the next deploy migrates every tenant.
  */
 export function migrationsChecksum(dir: string = MIGRATIONS_DIR): string {
+  // Every tenant stack asks; read the folder once per synth.
+  let checksum = checksums.get(dir);
+  if (checksum === undefined) {
+    checksum = computeChecksum(dir);
+    checksums.set(dir, checksum);
+  }
+  return checksum;
+}
+
+const checksums = new Map<string, string>();
+
+function computeChecksum(dir: string): string {
   const hash = crypto.createHash('sha256');
   for (const file of fs.readdirSync(dir).filter((name) => name.endsWith('.sql')).sort()) {
     hash.update(file).update('\0').update(fs.readFileSync(path.join(dir, file))).update('\0');

@@ -2,7 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { TenantApps, usageKeyValue } from '../../lib/constructs/tenant-apps';
-import { app } from '../support/platform';
+import { app, joinedJson } from '../support/platform';
 
 function appsStack(apps = [app(), app({ id: 'hr-leave', tier: 'sandbox', enabled: false, scopes: ['whoami.read', 'notes.read'] })]) {
   const stack = new Stack();
@@ -61,9 +61,7 @@ describe('two apps of one tenant', () => {
     const parameter = Object.values(
       template.findResources('AWS::SSM::Parameter', { Properties: { Name: '/microplane/dev/apps/hr-leave' } }),
     )[0];
-    const [, parts] = parameter.Properties.Value['Fn::Join'];
-    const json = parts.map((part: unknown) => (typeof part === 'string' ? part : 'CLIENT_ID')).join('');
-    expect(JSON.parse(json)).toEqual({
+    expect(joinedJson(parameter.Properties.Value, 'CLIENT_ID')).toEqual({
       tenantId: 'acme',
       appId: 'hr-leave',
       clientId: 'CLIENT_ID',

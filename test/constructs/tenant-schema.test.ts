@@ -3,6 +3,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { TenantKeys } from '../../lib/constructs/tenant-keys';
 import { tenantSchemaName, TenantSchema } from '../../lib/constructs/tenant-schema';
+import { tenantDatabaseNames } from '../../lambdas/shared/db/tenant-names';
+import { joinedJson } from '../support/platform';
 
 const stack = new Stack();
 const keys = new TenantKeys(stack, 'Keys', { tenantIds: ['acme-foods'], environmentName: 'dev' });
@@ -20,8 +22,11 @@ new TenantSchema(stack, 'Schema', {
 });
 const template = Template.fromStack(stack);
 
-test('schema and role names derive from the tenant id', () => {
+test('schema and role names derive from the tenant id, the same way the provisioner derives them', () => {
   expect(tenantSchemaName('acme-foods')).toBe('tenant_acme_foods');
+  for (const id of ['acme-foods', 'a-b-c-d', 'initech2', 'x'.repeat(32)]) {
+    expect(tenantSchemaName(id)).toBe(tenantDatabaseNames(id).schema);
+  }
 });
 
 test('the tenant\'s database login is a generated secret under the tenant key, tagged with the tenant', () => {
@@ -77,9 +82,7 @@ test('the schema is provisioned by the custom resource with the migration checks
 test('the registry entry tells tenant functions where the schema lives', () => {
   const parameter = Object.values(template.findResources('AWS::SSM::Parameter'))[0];
   expect(parameter.Properties.Name).toBe('/microplane/dev/tenants/acme-foods');
-  const [, parts] = parameter.Properties.Value['Fn::Join'];
-  const json = parts.map((part: unknown) => (typeof part === 'string' ? part : 'SECRET_ARN')).join('');
-  expect(JSON.parse(json)).toEqual({
+  expect(joinedJson(parameter.Properties.Value, 'SECRET_ARN')).toEqual({
     clusterArn: 'arn:aws:rds:eu-west-1:111111111111:cluster:microplane-dev-pooled',
     secretArn: 'SECRET_ARN',
     database: 'microplane',

@@ -74,3 +74,9 @@ export function tenant(id: string, overrides: Partial<TenantConfig> = {}): Tenan
     ...overrides,
   };
 }
+
+/** A JSON string that CloudFormation joins from parts, parsed with every token replaced by `placeholder`. */
+export function joinedJson(value: { 'Fn::Join': [string, unknown[]] }, placeholder: string): unknown {
+  const [, parts] = value['Fn::Join'];
+  return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : placeholder)).join(''));
+}

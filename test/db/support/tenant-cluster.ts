@@ -22,7 +22,7 @@ export interface TenantCluster {
   /** The bootstrap superuser, to look behind the tenants' backs in assertions. */
   readonly superuser: PgSqlClient;
   /** A client logged in as `role` (a pool of its own, closed by `stop`). */
-  connectAs(role: string, password: string): PgSqlClient;
+  connectAs(role: string, password: string, poolSize?: number): PgSqlClient;
   /** Provisions a tenant as the master user, migrating it as the tenant. */
   provision(tenantId: string, password: string, migrations: readonly Migration[]): Promise<ProvisionResult>;
   stop(): Promise<void>;
@@ -35,8 +35,8 @@ export async function startTenantCluster(): Promise<TenantCluster> {
   await postgres.admin.query(`CREATE ROLE ${MASTER} LOGIN CREATEROLE CREATEDB PASSWORD '${MASTER_PASSWORD}'`);
   await postgres.admin.query(`ALTER DATABASE ${DATABASE} OWNER TO ${MASTER}`);
   const pools: Pool[] = [];
-  const connectAs = (role: string, password: string): PgSqlClient => {
-    const pool = new Pool({ connectionString: postgres.url(role, password), max: 2 });
+  const connectAs = (role: string, password: string, poolSize = 2): PgSqlClient => {
+    const pool = new Pool({ connectionString: postgres.url(role, password), max: poolSize });
     pool.on('error', () => undefined);
     pools.push(pool);
     return new PgSqlClient(pool);

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { Pool } from 'pg';
 import type { NotesDeps } from '../../../../lambdas/notes/handler';
 import { loadMigrations, MIGRATIONS_DIR } from '../../../../lambdas/schema-provisioner/migrations';
-import { provisionTenant } from '../../../../lambdas/schema-provisioner/provision';
-import { PgSqlClient } from '../../../../lambdas/shared/db/pg-client';
 import type { SqlClient } from '../../../../lambdas/shared/db/sql-client';
-import { DATABASE, startPostgres, type TestPostgres } from '../../../support/postgres';
+import type { TestPostgres } from '../../../support/postgres';
+import { startTenantCluster } from '../../../db/support/tenant-cluster';
 
 /** The environment the CDK side gives the notes function, with test values. */
 export const NOTES_ENV = {
@@ -176,29 +174,23 @@ export interface TenantDatabases {
   stop(): Promise<void>;
 }
 
-/** Starts PostgreSQL and provisions `tenantIds` as the platform does at deploy. */
+/**
+ * Starts PostgreSQL and provisions `tenantIds` as the platform does at deploy: as an Aurora-like
+ * (non-superuser) master, migrating each tenant as its own role.
+ */
 export async function startTenantDatabases(tenantIds: readonly string[]): Promise<TenantDatabases> {
-  const postgres = await startPostgres();
-  postgres.admin.on('error', () => undefined); // see below: shutdown may reach an idle connection
-  const admin = new PgSqlClient(postgres.admin);
+  const cluster = await startTenantCluster();
   const migrations = loadMigrations(MIGRATIONS_DIR);
-  const pools: Pool[] = [];
-  const connect = (role: string, password: string): SqlClient => {
-    const pool = new Pool({ connectionString: postgres.url(role, password), max: 12 });
-    // pool.end() does not wait for sockets to close: the server's shutdown may still reach an idle one.
-    pool.on('error', () => undefined);
-    pools.push(pool);
-    return new PgSqlClient(pool);
-  };
   const clients = new Map<string, SqlClient>();
   for (const tenantId of tenantIds) {
     const password = `pw-${randomUUID()}`;
-    const { role } = await provisionTenant({ admin, connectAsTenant: connect, tenantId, password, migrations, database: DATABASE });
-    clients.set(tenantId, connect(role, password));
+    const { role } = await cluster.provision(tenantId, password, migrations);
+    // Room for the concurrency tests' parallel requests.
+    clients.set(tenantId, cluster.connectAs(role, password, 12));
   }
   const requested: string[] = [];
   return {
-    postgres,
+    postgres: cluster.postgres,
     clients,
     requested,
     databaseFor: async (tenantId) => {
@@ -207,10 +199,7 @@ export async function startTenantDatabases(tenantIds: readonly string[]): Promis
       if (!client) throw new Error(`No database for tenant ${tenantId}`);
       return client;
     },
-    stop: async () => {
-      await Promise.all(pools.map((pool) => pool.end()));
-      await postgres.stop();
-    },
+    stop: () => cluster.stop(),
   };
 }
 
