@@ -27,7 +27,7 @@ function main(): void {
   const dev = loadEnvironment(configDir, 'dev');
   const text = scaffoldTenant({ id, now: new Date(), tier: Object.keys(dev.tiers)[0], residency: dev.residencyRegions[0] });
   fs.writeFileSync(file, text, { flag: 'wx' });
-  console.log(`Created ${file}. Fill in the CHANGE-ME values, then check it with: npm run synth`);
+  console.log(`Created ${file}. The config is refused until every CHANGE-ME value is filled in; then check it with: npm run synth`);
 }
 
 function fail(message: string): never {

@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import { PlatformConfig } from './config/schema';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import { CompliancePack, PlatformConfig } from './config/schema';
 import { PlatformStack } from './stacks/platform-stack';
 import { TenantStack } from './stacks/tenant-stack';
 
@@ -64,12 +64,22 @@ export function buildMicroplane(app: App, config: PlatformConfig, options: Micro
   }
   Tags.of(app).add('microplane:environment', env.name);
   Tags.of(app).add('microplane:managed-by', 'microplane-cdk');
-  if (options.securityChecks ?? true) addSecurityChecks(app);
+  if (options.securityChecks ?? true) addSecurityChecks(app, env.compliancePacks);
   return { platform, tenants };
 }
 
-/** cdk-nag AwsSolutions and the repo's Guard rules; any unacknowledged finding fails the synth. */
-export function addSecurityChecks(app: App): void {
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+/** The cdk-nag pack behind each `compliancePacks` entry of an environment file. */
+const COMPLIANCE_PACK_CHECKS: Record<CompliancePack, (app: App) => NagPack> = {
+  'nist-800-53-r5': (app) => new NIST80053R5Checks(app),
+  'hipaa-security': (app) => new HIPAASecurityChecks(app),
+  'pci-dss-3.2.1': (app) => new PCIDSS321Checks(app),
+};
+
+/**
+ * cdk-nag AwsSolutions, the environment's compliance packs and the repo's Guard rules; any
+ * unacknowledged finding fails the synth.
+ */
+export function addSecurityChecks(app: App, compliancePacks: readonly CompliancePack[] = []): void {
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), ...compliancePacks.map((pack) => COMPLIANCE_PACK_CHECKS[pack](app)));
   Validations.of(app).addPlugins(new CfnGuardValidator({ controlTowerRulesEnabled: false, rules: [GUARD_RULES_DIR] }));
 }

@@ -43,6 +43,16 @@ export class PlatformParameters {
     return `${this.prefix}/database/pooled-admin-secret-arn`;
   }
 
+  /** The ARN of the IAM OIDC provider that trusts service tokens; tenant roles federate with it. */
+  public get serviceTokenProviderArn(): string {
+    return `${this.prefix}/identity/service-token-provider-arn`;
+  }
+
+  /** The ARN of the function that rotates database logins. */
+  public get secretRotationFunctionArn(): string {
+    return `${this.prefix}/database/secret-rotation-function-arn`;
+  }
+
   /** The service token of the schema provisioner. */
   public get schemaProvisionerServiceToken(): string {
     return `${this.prefix}/database/schema-provisioner-service-token`;
@@ -74,6 +84,11 @@ export function platformDataKeyAlias(environmentName: string): string {
   return `alias/microplane/${environmentName}/platform-data`;
 }
 
+/** Alias of the key of the platform's log groups. */
+export function platformLogsKeyAlias(environmentName: string): string {
+  return `alias/microplane/${environmentName}/logs`;
+}
+
 /** Identifier of the pooled cluster. */
 export function pooledClusterIdentifier(environmentName: string): string {
   return `microplane-${environmentName}-pooled`;
@@ -87,4 +102,12 @@ export function siloedClusterIdentifier(environmentName: string, tenantId: strin
 /** Name of a tenant's role; the shared credentials helper builds the same name from the tenant id. */
 export function tenantRoleName(environmentName: string, tenantId: string): string {
   return `microplane-${environmentName}-tenant-${tenantId}`;
+}
+
+/**
+ * The `aud` claim of every service token of the environment: the platform's API, which is also the one
+ * client id the IAM OIDC provider accepts, so STS refuses any token minted for another audience.
+ */
+export function serviceTokenAudience(environmentName: string): string {
+  return `microplane-${environmentName}-api`;
 }

@@ -5,6 +5,8 @@ import { parseRouteScopes, type RouteScope } from './routes';
 export interface AuthorizerConfig {
   readonly signingKeyArn: string;
   readonly issuer: string;
+  /** The `aud` of every service token: the platform API. */
+  readonly audience: string;
   readonly appRegistryPrefix: string;
   readonly routes: readonly RouteScope[];
 }
@@ -13,6 +15,7 @@ export interface AuthorizerConfig {
 export const config: AuthorizerConfig = {
   signingKeyArn: requireEnv('SIGNING_KEY_ARN'),
   issuer: requireEnv('SERVICE_TOKEN_ISSUER'),
+  audience: requireEnv('SERVICE_TOKEN_AUDIENCE'),
   appRegistryPrefix: requireEnv('APP_REGISTRY_PREFIX'),
   routes: parseRouteScopes(requireEnv('ROUTE_SCOPES')),
 };

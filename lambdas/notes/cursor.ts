@@ -48,9 +48,18 @@ function isPosition(value: unknown): value is { t: string; i: string } {
   );
 }
 
+/**
+ * Years a cursor may name. PostgreSQL has no year 0000 and JavaScript reads years before 1970 happily,
+ * so the range is checked here rather than failing in the database; no note predates 1970.
+ */
+const MIN_YEAR = 1970;
+const MAX_YEAR = 9999;
+
 /** True unless the calendar fields are out of range (a 30 February would make PostgreSQL fail). */
 function isRealInstant(timestamp: string): boolean {
   const seconds = timestamp.slice(0, 19);
+  const year = Number(seconds.slice(0, 4));
+  if (year < MIN_YEAR || year > MAX_YEAR) return false;
   const date = new Date(`${seconds}Z`);
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 19) === seconds;
 }

@@ -22,6 +22,10 @@ export class ValidationError extends ApiError {
 /** The errors of the notes API, each with its status and code: the one place they are defined. */
 export const notesErrors = {
   invalidJson: () => new ApiError(400, 'invalid_json', 'The request body is not valid JSON.'),
+  invalidBody: (field: string) =>
+    new ApiError(400, 'invalid_body', 'A string of the body is not valid Unicode (a lone UTF-16 surrogate).', { field }),
+  unsupportedMediaType: () =>
+    new ApiError(415, 'unsupported_media_type', 'Send the body as application/json (UTF-8).', { header: 'Content-Type' }),
   payloadTooLarge: (limit: number) =>
     new ApiError(413, 'payload_too_large', `The request body exceeds ${limit} bytes.`, { limitBytes: limit }),
   invalidCursor: () => new ApiError(400, 'invalid_cursor', 'The cursor is not one this API returned.', { parameter: 'cursor' }),

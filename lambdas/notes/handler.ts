@@ -1,15 +1,19 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { bearerTokenOf } from '../shared/bearer';
 import type { SqlClient } from '../shared/db/sql-client';
 import { ApiError, errorResponse } from '../shared/errors';
+import { createObservability, type RequestOutcome } from '../shared/observability';
 import { productionDeps } from './production';
 import { callerOf } from './request';
 import { routeOf } from './routes';
 
 /** What the notes API needs from its environment. */
 export interface NotesDeps {
-  /** A client of the tenant's database, acting as the tenant's own database role. */
-  databaseFor(tenantId: string): Promise<SqlClient>;
+  /**
+   * A client of the tenant's database, acting as the tenant's own database role, with AWS credentials
+   * obtained from the caller's own service token (so STS, not this code, proves the tenant).
+   */
+  databaseFor(tenantId: string, serviceToken: string): Promise<SqlClient>;
   /**
    * The clock, for note timestamps.
    * @default () => new Date()
@@ -17,7 +21,7 @@ export interface NotesDeps {
   now?: () => Date;
 }
 
-const logger = new Logger({ serviceName: 'notes' });
+const { logger, startRequest, identifyCaller, endRequest } = createObservability('notes');
 
 /**
  * The notes API (`/v1/notes…`), the CRUD template micro apps start from. The tenant and app come only
@@ -27,23 +31,30 @@ const logger = new Logger({ serviceName: 'notes' });
 export function createNotesHandler(deps: NotesDeps): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
   const clock = deps.now ?? (() => new Date());
   return async (event) => {
-    logger.setCorrelationId(event.requestContext?.requestId);
+    startRequest(event.requestContext?.requestId);
     const route = { method: event.httpMethod, resource: event.resource };
     try {
       const caller = callerOf(event);
-      logger.appendKeys({ tenantId: caller.tenantId, appId: caller.appId });
+      identifyCaller({ tenantId: caller.tenantId, appId: caller.appId });
       const { operation } = routeOf(event);
-      const db = await deps.databaseFor(caller.tenantId);
+      const db = await deps.databaseFor(caller.tenantId, bearerTokenOf(event));
       const response = await operation({ event, caller, db, now: clock() });
       logger.info('Request served', { ...route, status: response.statusCode });
+      endRequest('served');
       return response;
     } catch (error) {
       logFailure(error, route);
-      return failureResponse(error);
-    } finally {
-      logger.resetKeys();
+      const response = failureResponse(error);
+      endRequest(outcomeOf(response.statusCode));
+      return response;
     }
   };
+}
+
+/** A refused identity is a denial; other client errors are requests served with an answer. */
+function outcomeOf(status: number): RequestOutcome {
+  if (status >= 500) return 'error';
+  return status === 401 || status === 403 ? 'denied' : 'served';
 }
 
 function failureResponse(error: unknown): APIGatewayProxyResult {
@@ -63,7 +74,7 @@ function apiErrorIn(error: unknown): ApiError | undefined {
   return undefined;
 }
 
-// Messages and codes only: bodies, queries and titles never reach the logs.
+// Messages and codes only: bodies, queries, titles and headers (Authorization carries the token) never reach the logs.
 function logFailure(error: unknown, route: Record<string, unknown>): void {
   const apiError = apiErrorIn(error);
   if (apiError) {

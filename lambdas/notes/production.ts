@@ -31,34 +31,34 @@ export interface TenantDatabasesProps {
 }
 
 interface CachedDatabase {
-  readonly credentials: TenantAwsCredentials;
   readonly settings: TenantDatabaseSettings;
   readonly client: SqlClient;
 }
 
 /**
  * `databaseFor` over the RDS Data API: the tenant's registry entry from SSM, the tenant's role assumed
- * with its `TenantId` tag, and the tenant's own database secret, which only that tagged role may read.
- * A client is kept per tenant until its credentials are renewed or the registry entry changes.
+ * with the caller's own service token (STS checks the token's TenantId tag against the role), and the
+ * tenant's own database secret, which only that tagged session may read. A client is kept per session
+ * (so per token) until its credentials are renewed or the registry entry changes.
  */
 export function tenantDatabases(props: TenantDatabasesProps): NotesDeps['databaseFor'] {
-  const cache = new Map<string, CachedDatabase>();
-  return async (tenantId) => {
+  const clients = new WeakMap<TenantAwsCredentials, CachedDatabase>();
+  return async (tenantId, serviceToken) => {
     if (!isTenantId(tenantId)) throw new Error('Invalid tenant id'); // it becomes a parameter name
     const [settings, credentials] = await Promise.all([
       loadSettings(props.parameterPrefix, tenantId),
-      props.credentials.forTenant(tenantId),
+      props.credentials.forCaller(tenantId, serviceToken),
     ]);
-    const cached = cache.get(tenantId);
+    const cached = clients.get(credentials);
     // TenantCredentials returns the same object until it renews, so identity means "not expired".
-    if (cached && cached.credentials === credentials && sameSettings(cached.settings, settings)) return cached.client;
+    if (cached && sameSettings(cached.settings, settings)) return cached.client;
     const client = new RdsDataSqlClient({
       client: new RDSDataClient({ credentials }),
       resourceArn: settings.clusterArn,
       secretArn: settings.secretArn,
       database: settings.database,
     });
-    cache.set(tenantId, { credentials, settings, client });
+    clients.set(credentials, { settings, client });
     return client;
   };
 }

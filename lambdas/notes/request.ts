@@ -4,7 +4,7 @@ import { headerValue } from '../shared/http';
 import { isAppId, isTenantId } from '../shared/ids';
 import { decodeCursor, UUID_PATTERN, type Cursor } from './cursor';
 import { notesErrors, ValidationError, type FieldProblem } from './errors';
-import { TAG_PATTERN } from './note-input';
+import { ROOT_FIELD, TAG_PATTERN } from './note-input';
 
 /** Who is calling: set by the authorizer from the verified service token, never by the request. */
 export interface Caller {
@@ -28,15 +28,46 @@ export function callerOf(event: APIGatewayProxyEvent): Caller {
   return { tenantId, appId, subject };
 }
 
-/** The JSON body; 413 above {@link MAX_BODY_BYTES}, 400 `invalid_json` when absent or not JSON. */
+/** `application/json`, optionally with `charset=utf-8`, in any case (RFC 8259 §8.1: JSON is UTF-8). */
+const JSON_MEDIA_TYPE = /^application\/json[ \t]*(?:;[ \t]*charset[ \t]*=[ \t]*(?:utf-8|"utf-8")[ \t]*)?$/i;
+
+/**
+ * The JSON body; 415 unless it is sent as JSON, 413 above {@link MAX_BODY_BYTES}, 400 `invalid_json`
+ * when absent or not JSON, 400 `invalid_body` when a string holds a lone surrogate.
+ */
 export function jsonBody(event: APIGatewayProxyEvent): unknown {
+  // The gateway validates a body against its model only under application/json: anything else is refused.
+  if (!JSON_MEDIA_TYPE.test(headerValue(event.headers, 'Content-Type')?.trim() ?? '')) throw notesErrors.unsupportedMediaType();
   const bytes = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
   if (bytes.length > MAX_BODY_BYTES) throw notesErrors.payloadTooLarge(MAX_BODY_BYTES);
+  let body: unknown;
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch {
     throw notesErrors.invalidJson();
   }
+  const field = loneSurrogateAt(body);
+  if (field !== undefined) throw notesErrors.invalidBody(field);
+  return body;
+}
+
+/** A lone surrogate is an unpaired code point: the `u` flag reads pairs as one character. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * The path of the first key or string holding a lone surrogate (`"\ud800"` parses, and would be
+ * stored as U+FFFD), `(root)` for the body itself; `undefined` when there is none.
+ */
+function loneSurrogateAt(value: unknown, path: readonly string[] = []): string | undefined {
+  const name = (): string => (path.length === 0 ? ROOT_FIELD : path.join('.'));
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? name() : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    if (LONE_SURROGATE.test(key)) return [...path, key].join('.');
+    const found = loneSurrogateAt(item, [...path, key]);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /** The note id of the path; 400 naming `id` unless it is a UUID. */

@@ -6,24 +6,20 @@ import { z } from 'zod';
 import { RdsDataSqlClient } from '../shared/db/rds-data-client';
 import { tenantDatabaseNames } from '../shared/db/tenant-names';
 import { isTenantId } from '../shared/ids';
-import { TenantCredentials, type TenantAwsCredentials } from '../shared/tenant-credentials';
 import { ProvisioningError } from './errors';
 import { loadMigrations, migrationsChecksum, MIGRATIONS_DIR, type Migration } from './migrations';
 import { disableTenant, provisionTenant, type ProvisionResult } from './provision';
 
-/** Credentials resolved on each use, so a long migration outlives one cached session. */
-export type CredentialProvider = () => Promise<TenantAwsCredentials>;
-
 /** What the handler needs from outside; tests pass stubs, {@link handler} the real ones. */
 export interface ProvisionerDependencies {
-  /** Sessions of tenant roles, tagged with their tenant. */
-  readonly tenantCredentials: Pick<TenantCredentials, 'forTenant'>;
-  /** The Data API as the function's own role, which may read cluster admin secrets. */
+  /**
+   * The Data API as the function's own role. It may use the cluster admin secrets and each tenant's
+   * database secret, because every tenant stack grants exactly that secret to this role; it holds no
+   * right to assume tenant roles.
+   */
   readonly rdsData: RDSDataClient;
-  /** The Data API acting with other credentials (the tenant's). */
-  readonly rdsDataFor: (credentials: CredentialProvider) => RDSDataClient;
-  /** Secrets Manager acting with other credentials (the tenant's). */
-  readonly secretsManagerFor: (credentials: CredentialProvider) => SecretsManagerClient;
+  /** Secrets Manager as the function's own role, for the tenant secrets the tenant stacks granted it. */
+  readonly secretsManager: SecretsManagerClient;
   /** The migration set shipped with the function. */
   readonly migrations: () => readonly Migration[];
   readonly logger: Logger;
@@ -104,19 +100,16 @@ async function onDelete(deps: ProvisionerDependencies, event: CloudFormationCust
 async function provision(deps: ProvisionerDependencies, properties: TenantSchemaProperties): Promise<ProvisionResult> {
   const migrations = deps.migrations();
   assertDeployedMigrations(migrations, properties.MigrationsChecksum);
-  // The tenant's key admits only sessions tagged with the tenant: act as the tenant to read its secret.
-  const credentials: CredentialProvider = () => deps.tenantCredentials.forTenant(properties.TenantId);
-  const secret = await readTenantSecret(deps.secretsManagerFor(credentials), properties.TenantSecretArn);
+  const secret = await readTenantSecret(deps.secretsManager, properties.TenantSecretArn);
   const { role } = tenantDatabaseNames(properties.TenantId);
   if (secret.username !== role) {
     throw new ProvisioningError(`The tenant secret's username is ${secret.username}, but the tenant's role is ${role}`);
   }
-  const tenantRdsData = deps.rdsDataFor(credentials);
   return provisionTenant({
     admin: adminClient(deps, properties),
     connectAsTenant: () =>
       new RdsDataSqlClient({
-        client: tenantRdsData,
+        client: deps.rdsData,
         resourceArn: properties.ClusterArn,
         secretArn: properties.TenantSecretArn,
         database: properties.Database,
@@ -169,10 +162,8 @@ async function readTenantSecret(secrets: SecretsManagerClient, secretArn: string
 function productionDependencies(): ProvisionerDependencies {
   let migrations: readonly Migration[] | undefined;
   return {
-    tenantCredentials: new TenantCredentials(),
     rdsData: new RDSDataClient({}),
-    rdsDataFor: (credentials) => new RDSDataClient({ credentials }),
-    secretsManagerFor: (credentials) => new SecretsManagerClient({ credentials }),
+    secretsManager: new SecretsManagerClient({}),
     migrations: () => (migrations ??= loadMigrations(MIGRATIONS_DIR)),
     logger: new Logger({ serviceName: 'schema-provisioner' }),
   };

@@ -1,20 +1,21 @@
 import { ParameterNotFoundError } from '@aws-lambda-powertools/parameters/errors';
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
-import { z } from 'zod';
+// zod/mini keeps the authorizer, which loads this on every cold start, small.
+import * as z from 'zod/mini';
 import { isAppId } from './ids';
 
 /** Registry entries are cached for five minutes: disabling an app takes effect within that time. */
 const REGISTRY_MAX_AGE_SECONDS = 300;
 
 const appRecordSchema = z.object({
-  tenantId: z.string().min(1),
-  appId: z.string().min(1),
-  clientId: z.string().min(1),
+  tenantId: z.string().check(z.minLength(1)),
+  appId: z.string().check(z.minLength(1)),
+  clientId: z.string().check(z.minLength(1)),
   scopes: z.array(z.string()),
   expires: z.iso.date(),
   enabled: z.boolean(),
-  usageKey: z.string().min(1),
-  tier: z.string().min(1),
+  usageKey: z.string().check(z.minLength(1)),
+  tier: z.string().check(z.minLength(1)),
 });
 
 /** One app as the platform publishes it in SSM under `${APP_REGISTRY_PREFIX}${appId}`. */

@@ -21,7 +21,15 @@ export class ApiError extends Error {
   toBody(): Record<string, unknown> {
     return { code: this.code, message: this.message, details: this.details };
   }
+
+  /** Headers beside the envelope: a 401 names the scheme to authenticate with (RFC 9110 §11.6.1). */
+  headers(): Record<string, string> {
+    return this.status === 401 ? { 'WWW-Authenticate': BEARER_CHALLENGE } : {};
+  }
 }
+
+/** The challenge of every 401 (RFC 6750 §3); the gateway's own 401 sends the same. */
+export const BEARER_CHALLENGE = 'Bearer realm="microplane"';
 
 /** Statuses of the OAuth errors (RFC 6749 §5.2, RFC 8693 §2.2.2); a bad subject token is 401 by house rule. */
 const OAUTH_ERROR_STATUS = {
@@ -29,6 +37,7 @@ const OAUTH_ERROR_STATUS = {
   invalid_target: 400,
   invalid_scope: 400,
   invalid_grant: 401,
+  unsupported_grant_type: 400,
   server_error: 500,
 } as const;
 
@@ -45,6 +54,11 @@ export class OAuthError extends ApiError {
   override toBody(): Record<string, unknown> {
     return { error: this.code, error_description: this.message, ...super.toBody() };
   }
+
+  // A refused subject token is a bad token (RFC 6750 §3.1), whichever endpoint refused it.
+  override headers(): Record<string, string> {
+    return this.code === 'invalid_grant' ? { 'WWW-Authenticate': `${BEARER_CHALLENGE}, error="invalid_token"` } : super.headers();
+  }
 }
 
 /** 401 for a request without a usable identity. */
@@ -60,5 +74,5 @@ const INTERNAL_ERROR = new ApiError(500, 'internal_error', 'The server could not
  */
 export function errorResponse(error: unknown, fallback: ApiError = INTERNAL_ERROR): APIGatewayProxyResult {
   const apiError = error instanceof ApiError ? error : fallback;
-  return jsonResponse(apiError.status, apiError.toBody());
+  return jsonResponse(apiError.status, apiError.toBody(), apiError.headers());
 }

@@ -8,6 +8,8 @@ export interface ExchangeConfig {
   readonly userPoolId: string;
   readonly signingKeyArn: string;
   readonly issuer: string;
+  /** The `aud` of every service token: the platform API (also the client id STS federation accepts). */
+  readonly audience: string;
   readonly ttlSeconds: number;
   readonly appRegistryPrefix: string;
 }
@@ -21,6 +23,7 @@ function loadConfig(env: NodeJS.ProcessEnv): ExchangeConfig {
     userPoolId: requireEnv('USER_POOL_ID', env),
     signingKeyArn: requireEnv('SIGNING_KEY_ARN', env),
     issuer: requireEnv('SERVICE_TOKEN_ISSUER', env),
+    audience: requireEnv('SERVICE_TOKEN_AUDIENCE', env),
     ttlSeconds,
     appRegistryPrefix: requireEnv('APP_REGISTRY_PREFIX', env),
   };

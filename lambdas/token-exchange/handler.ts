@@ -1,32 +1,34 @@
 import { KMSClient } from '@aws-sdk/client-kms';
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { appRefusal, loadApp, type AppRecord } from '../shared/app-registry';
 import { ApiError, errorResponse, OAuthError } from '../shared/errors';
 import { jsonResponse } from '../shared/http';
+import { createObservability } from '../shared/observability';
 import { config } from './config';
 import { ACCESS_TOKEN_TYPE, parseExchangeRequest, type ExchangeRequest } from './request';
 import { issueServiceToken } from './service-token';
 import { verifySubjectToken, type Subject } from './subject-token';
 
-const logger = new Logger({ serviceName: 'token-exchange' });
+const { logger, startRequest, identifyCaller, endRequest } = createObservability('token-exchange');
 const issuerSettings = {
   kms: new KMSClient({}),
   signingKeyArn: config.signingKeyArn,
   issuer: config.issuer,
+  audience: config.audience,
   ttlSeconds: config.ttlSeconds,
 };
 const SERVER_ERROR = new OAuthError('server_error', 'The server could not complete the request.');
 
 /** `POST /oauth2/token`: exchanges a Cognito user access token for a service token of one app (RFC 8693). */
 export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-  logger.setCorrelationId(event.requestContext?.requestId);
+  startRequest(event.requestContext?.requestId);
   try {
     const request = parseExchangeRequest(event);
-    logger.appendKeys({ appId: request.audience });
     const subject = await verifySubjectToken(request.subjectToken);
-    logger.appendKeys({ tenantId: subject.tenantId });
+    identifyCaller({ tenantId: subject.tenantId });
     const app = await authorizeApp(subject, request.audience);
+    // Only now is the audience an app of this tenant: metrics never take a dimension the caller chose.
+    identifyCaller({ appId: app.appId });
     const scopes = grantScopes(request, app);
     const issued = await issueServiceToken(issuerSettings, {
       subject: subject.sub,
@@ -36,6 +38,7 @@ export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayPr
       scopes,
     });
     logger.info('Service token issued', { tokenId: issued.tokenId, scope: scopes.join(' ') });
+    endRequest('served');
     return jsonResponse(200, {
       access_token: issued.token,
       issued_token_type: ACCESS_TOKEN_TYPE, // a JWT access token: satisfies either requested type
@@ -45,9 +48,9 @@ export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayPr
     });
   } catch (error) {
     logFailure(error);
-    return errorResponse(error, SERVER_ERROR);
-  } finally {
-    logger.resetKeys();
+    const response = errorResponse(error, SERVER_ERROR);
+    endRequest(response.statusCode >= 500 ? 'error' : 'denied');
+    return response;
   }
 };
 

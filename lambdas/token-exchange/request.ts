@@ -30,7 +30,7 @@ export function parseExchangeRequest(event: APIGatewayProxyEvent): ExchangeReque
   };
 
   if (required('grant_type') !== TOKEN_EXCHANGE_GRANT) {
-    throw invalidRequest(`The grant_type must be ${TOKEN_EXCHANGE_GRANT}.`, 'grant_type');
+    throw new OAuthError('unsupported_grant_type', `The grant_type must be ${TOKEN_EXCHANGE_GRANT}.`, { parameter: 'grant_type' });
   }
   const subjectToken = required('subject_token');
   if (required('subject_token_type') !== ACCESS_TOKEN_TYPE) {
@@ -42,6 +42,10 @@ export function parseExchangeRequest(event: APIGatewayProxyEvent): ExchangeReque
   const requestedTokenType = param('requested_token_type');
   if (requestedTokenType !== undefined && requestedTokenType !== ACCESS_TOKEN_TYPE && requestedTokenType !== JWT_TOKEN_TYPE) {
     throw invalidRequest(`The requested_token_type must be ${ACCESS_TOKEN_TYPE} or ${JWT_TOKEN_TYPE}.`, 'requested_token_type');
+  }
+  if (param('resource') !== undefined) {
+    // Resource indicators (RFC 8707) are not supported: the app is named by audience alone.
+    throw new OAuthError('invalid_target', 'The resource parameter is not supported; name the app with audience.', { parameter: 'resource' });
   }
   const audience = required('audience');
   const scope = param('scope');

@@ -16,6 +16,7 @@ export interface IssuerSettings {
   readonly kms: KMSClient;
   readonly signingKeyArn: string;
   readonly issuer: string;
+  readonly audience: string;
   readonly ttlSeconds: number;
 }
 
@@ -26,7 +27,13 @@ export interface IssuedToken {
   readonly expiresIn: number;
 }
 
-/** Signs a service token for `grant` with the platform KMS key; `aud` and `app_id` are both the app. */
+/** The claim STS reads session tags from when a service token is used with AssumeRoleWithWebIdentity. */
+export const SESSION_TAGS_CLAIM = 'https://aws.amazon.com/tags';
+
+/**
+ * Signs a service token for `grant` with the platform KMS key. `aud` is the platform API and `app_id`
+ * the app; the session-tags claim makes STS tag a web-identity session with the token's tenant.
+ */
 export async function issueServiceToken(
   settings: IssuerSettings,
   grant: ServiceTokenGrant,
@@ -37,8 +44,9 @@ export async function issueServiceToken(
   const claims = {
     iss: settings.issuer,
     sub: grant.subject,
-    aud: grant.appId,
+    aud: settings.audience,
     tenant_id: grant.tenantId,
+    [SESSION_TAGS_CLAIM]: { principal_tags: { TenantId: [grant.tenantId] }, transitive_tag_keys: ['TenantId'] },
     app_id: grant.appId,
     scope: grant.scopes.join(' '),
     client_id: grant.clientId,

@@ -90,9 +90,10 @@ export function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
     case 'invalid_key':
       return issue.issues.map((inner) => inner.message).join('; ');
     case 'too_small':
-      return `must ${bound(issue.origin, 'at least', issue.minimum)}`;
+      // `.positive()` is an exclusive bound: "at least 0" would allow the 0 it refuses.
+      return `must ${bound(issue.origin, issue.inclusive === false ? 'more than' : 'at least', issue.minimum)}`;
     case 'too_big':
-      return `must ${bound(issue.origin, 'at most', issue.maximum)}`;
+      return `must ${bound(issue.origin, issue.inclusive === false ? 'less than' : 'at most', issue.maximum)}`;
     case 'invalid_format':
       return `must be a valid ${issue.format}`;
     default:
@@ -131,9 +132,11 @@ function bound(origin: string, direction: string, limit: number | bigint): strin
     case 'set':
       return `list ${direction} ${limit} item${limit === 1 ? '' : 's'}`;
     default:
-      return `be ${direction} ${limit}`;
+      return `be ${NUMBER_DIRECTIONS[direction] ?? direction} ${limit}`;
   }
 }
+
+const NUMBER_DIRECTIONS: Record<string, string> = { 'more than': 'greater than' };
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let current = input;
@@ -155,7 +158,13 @@ function fieldsAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string
     else return [];
   }
   const def = current._zod.def;
-  return def.type === 'object' ? Object.keys((def as z.core.$ZodObjectDef).shape) : [];
+  if (def.type === 'object') return Object.keys((def as z.core.$ZodObjectDef).shape);
+  // A record keyed by an enum (e.g. functions.reservedConcurrency) accepts exactly the enum's values.
+  if (def.type === 'record') {
+    const keyDef = unwrap((def as z.core.$ZodRecordDef).keyType)._zod.def;
+    if (keyDef.type === 'enum') return Object.values((keyDef as z.core.$ZodEnumDef).entries).map(String);
+  }
+  return [];
 }
 
 /** Looks through optional, default and pipe wrappers to the schema that does the work. */

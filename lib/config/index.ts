@@ -2,3 +2,5 @@ export * from './schema';
 export * from './scopes';
 export * from './errors';
 export * from './loader';
+export * from './regions';
+export * from './reserved-ids';

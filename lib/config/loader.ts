@@ -1,10 +1,19 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, ConfigProblem, WHOLE_FILE, allowed, describeIssue, problemsFromIssues } from './errors';
+import { CONFIG_EXTENSION, displayPath, listConfigFolder, readConfigText } from './config-files';
+import { ConfigError, ConfigProblem, WHOLE_FILE, allowed, describeIssue, formatPath, problemsFromIssues } from './errors';
+import { SCAFFOLD_PLACEHOLDER, placeholderFields } from './placeholders';
 import { LoadedFile, TenantParts, isDeployedTo, preflightProblems } from './preflight';
-import { EnvironmentConfig, PlatformConfig, appSchema, environmentSchema, tenantSchema } from './schema';
+import {
+  ENV_NAME_MAX,
+  EnvironmentConfig,
+  PlatformConfig,
+  appSchema,
+  environmentName,
+  environmentSchema,
+  tenantSchema,
+} from './schema';
+import { parseYaml } from './yaml-text';
 
 /** Options of {@link loadConfig}. */
 export interface LoadConfigOptions {
@@ -27,11 +36,13 @@ export interface LoadConfigOptions {
  * @throws ConfigError listing every problem in every file
  */
 export function loadConfig(options: LoadConfigOptions): PlatformConfig {
+  const { configDir } = options;
   const problems: ConfigProblem[] = [];
-  const environment = readEnvironment(options.configDir, options.environment, problems);
-  const tenantFiles = listYamlFiles(options.configDir, 'tenants', problems).flatMap(
-    (file) => readConfigFile(file, tenantSchema, problems) ?? [],
-  );
+  const environments = listEnvironments(configDir, problems);
+  const environment = readEnvironment(configDir, options.environment, environments, problems);
+  const tenantFolder = listConfigFolder(configDir, 'tenants');
+  problems.push(...tenantFolder.problems);
+  const tenantFiles = tenantFolder.files.flatMap((file) => readConfigFile(configDir, file, tenantSchema, problems) ?? []);
   // A tenant file with problems is still checked: the rules run on the fields that passed.
   const tenants = tenantFiles.flatMap(({ file, name, input, value }) => {
     const parts = value ?? salvageTenant(input);
@@ -45,7 +56,7 @@ export function loadConfig(options: LoadConfigOptions): PlatformConfig {
     environmentName: options.environment,
     environment,
     tenants,
-    knownEnvironments: environmentNames(options.configDir),
+    knownEnvironments: environments,
     now: options.now ?? new Date(),
   });
   problems.push(...preflight.filter((problem) => !reported.has(problemKey(problem))));
@@ -69,22 +80,51 @@ export function loadConfig(options: LoadConfigOptions): PlatformConfig {
  */
 export function loadEnvironment(configDir: string, environment: string): EnvironmentConfig {
   const problems: ConfigProblem[] = [];
-  const loaded = readEnvironment(configDir, environment, problems);
+  const loaded = readEnvironment(configDir, environment, listEnvironments(configDir, []), problems);
   if (!loaded) throw new ConfigError(problems);
   return loaded.value;
 }
 
-function readEnvironment(configDir: string, name: string, problems: ConfigProblem[]): LoadedFile<EnvironmentConfig> | undefined {
-  const file = path.join(configDir, 'environments', `${name}.yaml`);
-  if (!fs.existsSync(file)) {
+/** The names of the environment files; records entries that are not one. */
+function listEnvironments(configDir: string, problems: ConfigProblem[]): string[] {
+  const listing = listConfigFolder(configDir, 'environments');
+  problems.push(...listing.problems);
+  return listing.files.flatMap((file) => {
+    const name = path.basename(file, CONFIG_EXTENSION);
+    if (environmentName.safeParse(name).success) return [name];
+    problems.push({ file: displayPath(file), path: WHOLE_FILE, message: `the file name must be an environment name: ${environmentNameRule}` });
+    return [];
+  });
+}
+
+const environmentNameRule = `2 to ${ENV_NAME_MAX} lowercase letters or digits, starting with a letter`;
+
+/**
+ * The environment `name` (as given by `-c env=…`), if it names an environment file. A name that is
+ * not an environment name (`./dev`, `DEV`) is refused rather than resolved as a path: it would read
+ * dev.yaml, yet deploy none of the tenants that list `dev`.
+ */
+function readEnvironment(
+  configDir: string,
+  name: string,
+  known: readonly string[],
+  problems: ConfigProblem[],
+): LoadedFile<EnvironmentConfig> | undefined {
+  const dir = path.join(configDir, 'environments');
+  if (!environmentName.safeParse(name).success) {
     problems.push({
-      file: displayPath(file),
+      file: displayPath(dir),
       path: WHOLE_FILE,
-      message: `no such environment file${allowed(environmentNames(configDir))}`,
+      message: `${JSON.stringify(name)} is not an environment name (${environmentNameRule}); name one of the files here${allowed(known)}`,
     });
     return undefined;
   }
-  const read = readConfigFile(file, environmentSchema, problems);
+  const file = path.join(dir, `${name}${CONFIG_EXTENSION}`);
+  if (!known.includes(name)) {
+    problems.push({ file: displayPath(file), path: WHOLE_FILE, message: `no such environment file${allowed(known)}` });
+    return undefined;
+  }
+  const read = readConfigFile(configDir, file, environmentSchema, problems);
   return read?.value ? { ...read, value: read.value } : undefined;
 }
 
@@ -93,17 +133,39 @@ interface ReadFile<T> extends LoadedFile<T | undefined> {
   readonly input: unknown;
 }
 
-/** Parses and validates one YAML file and records its problems; undefined if it is not valid YAML. */
-function readConfigFile<S extends z.ZodType>(file: string, schema: S, problems: ConfigProblem[]): ReadFile<z.output<S>> | undefined {
+/** Reads, parses and validates one config file and records its problems; undefined if it is not readable YAML. */
+function readConfigFile<S extends z.ZodType>(
+  configDir: string,
+  file: string,
+  schema: S,
+  problems: ConfigProblem[],
+): ReadFile<z.output<S>> | undefined {
   const shown = displayPath(file);
-  const parsed = parseYaml(fs.readFileSync(file, 'utf8'));
-  if ('error' in parsed) {
-    problems.push({ file: shown, path: WHOLE_FILE, message: parsed.error });
+  const read = readConfigText(configDir, file);
+  if ('problem' in read) {
+    problems.push({ file: shown, path: WHOLE_FILE, message: read.problem });
     return undefined;
   }
+  const parsed = parseYaml(read.text);
+  if ('errors' in parsed) {
+    problems.push(...parsed.errors.map((message) => ({ file: shown, path: WHOLE_FILE, message })));
+    return undefined;
+  }
+  const placeholders = placeholderProblems(shown, parsed.value);
   const result = schema.safeParse(parsed.value, { error: describeIssue });
-  if (!result.success) problems.push(...problemsFromIssues(shown, result.error.issues, parsed.value, schema));
-  return { file: shown, name: path.basename(file, '.yaml'), input: parsed.value, value: result.data };
+  const invalid = result.success ? [] : problemsFromIssues(shown, result.error.issues, parsed.value, schema);
+  // A placeholder says more than whatever rule the placeholder text also happens to break.
+  const placeholderPaths = new Set(placeholders.map((problem) => problem.path));
+  problems.push(...placeholders, ...invalid.filter((problem) => !placeholderPaths.has(problem.path)));
+  return { file: shown, name: path.basename(file, CONFIG_EXTENSION), input: parsed.value, value: result.data };
+}
+
+function placeholderProblems(file: string, input: unknown): ConfigProblem[] {
+  return placeholderFields(input).map(({ path: fieldPath, value }) => ({
+    file,
+    path: formatPath(fieldPath),
+    message: `still holds the ${SCAFFOLD_PLACEHOLDER} placeholder of npm run tenant:new (${JSON.stringify(value)}): fill in the real value`,
+  }));
 }
 
 /**
@@ -134,45 +196,6 @@ function validFields<S extends z.ZodObject>(schema: S, input: unknown): Partial<
 
 function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function parseYaml(text: string): { value: unknown } | { error: string } {
-  const lines = new LineCounter();
-  // Duplicate keys are errors: with "last one wins", a copy-paste slip would silently change a setting.
-  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter: lines });
-  const [first] = document.errors;
-  if (first) return { error: `malformed YAML at line ${lines.linePos(first.pos[0]).line}: ${first.message}` };
-  if (document.contents === null) return { error: 'the file is empty (expected a mapping of fields)' };
-  try {
-    return { value: document.toJS() };
-  } catch (error) {
-    return { error: `malformed YAML: ${(error as Error).message}` };
-  }
-}
-
-/** The `*.yaml` files of a config folder; a `.yml` file is reported rather than silently skipped. */
-function listYamlFiles(configDir: string, folder: string, problems: ConfigProblem[]): string[] {
-  const dir = path.join(configDir, folder);
-  if (!fs.existsSync(dir)) return [];
-  const names = fs.readdirSync(dir).sort();
-  for (const name of names.filter((n) => n.endsWith('.yml'))) {
-    problems.push({ file: displayPath(path.join(dir, name)), path: WHOLE_FILE, message: 'only .yaml files are loaded: rename this one (allowed: .yaml)' });
-  }
-  return names.filter((name) => name.endsWith('.yaml')).map((name) => path.join(dir, name));
-}
-
-function environmentNames(configDir: string): string[] {
-  const dir = path.join(configDir, 'environments');
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir)
-    .filter((name) => name.endsWith('.yaml'))
-    .map((name) => path.basename(name, '.yaml'))
-    .sort();
-}
-
-function displayPath(file: string): string {
-  return path.relative(process.cwd(), file);
 }
 
 function problemKey(problem: ConfigProblem): string {

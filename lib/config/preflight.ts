@@ -1,5 +1,5 @@
 import { ConfigProblem, allowed, formatPath } from './errors';
-import { AppConfig, EnvironmentConfig, TenantConfig } from './schema';
+import { AppConfig, EnvironmentConfig, IAM_ROLE_ARN, TenantConfig } from './schema';
 
 /**
  * Governance rules that need more than one field or one file. They run on every field that passed the
@@ -84,6 +84,7 @@ function environmentProblems(environment: LoadedFile<EnvironmentConfig>): Config
       ),
     );
   }
+  problems.push(...availabilityZoneProblems(environment), ...keyAdministratorProblems(environment));
   const tokenSeconds = value.serviceToken.lifetimeMinutes * 60;
   if (value.gateway.authorizerCacheSeconds >= tokenSeconds) {
     // A cached "allow" would outlive the token it was granted for.
@@ -96,6 +97,43 @@ function environmentProblems(environment: LoadedFile<EnvironmentConfig>): Config
     );
   }
   return problems;
+}
+
+function availabilityZoneProblems({ file, value }: LoadedFile<EnvironmentConfig>): ConfigProblem[] {
+  const zones = value.availabilityZones;
+  const example = value.region ? ` (allowed: 2 to 6 zones of ${value.region}, e.g. ${value.region}a, ${value.region}b)` : '';
+  if (!zones) {
+    // A pinned environment makes the CDK look its zones up in the account: synth would need credentials.
+    return value.account
+      ? [problem(file, ['availabilityZones'], `is required when account is set: without it cdk synth needs AWS credentials to look the zones up${example}`)]
+      : [];
+  }
+  if (!value.region) return [problem(file, ['availabilityZones'], 'needs region: availability zones belong to one region')];
+  return zones.flatMap((zone, index) =>
+    zone.startsWith(value.region!)
+      ? []
+      : [problem(file, ['availabilityZones', index], `"${zone}" is not a zone of region ${value.region}${example}`)],
+  );
+}
+
+function keyAdministratorProblems({ file, value }: LoadedFile<EnvironmentConfig>): ConfigProblem[] {
+  if (value.removalPolicy === 'retain' && value.keyAdministratorArns.length === 0) {
+    // A retained key nobody may administer can only be rescued through the account root.
+    return [
+      problem(
+        file,
+        ['keyAdministratorArns'],
+        'named key administrators are required where keys are retained (removalPolicy: retain): list at least one IAM role ARN (allowed: arn:aws:iam::<account>:role/<name>)',
+      ),
+    ];
+  }
+  if (!value.account) return [];
+  return value.keyAdministratorArns.flatMap((arn, index) => {
+    const account = IAM_ROLE_ARN.exec(arn)?.[1];
+    return account === value.account
+      ? []
+      : [problem(file, ['keyAdministratorArns', index], `is a role in account ${account}, not in this environment's account${allowed([value.account])}`)];
+  });
 }
 
 function idMatchesFileName({ file, name, value }: LoadedFile<TenantParts>): ConfigProblem[] {

@@ -1,3 +1,4 @@
+import { SCAFFOLD_PLACEHOLDER } from './placeholders';
 import { tenantId } from './schema';
 
 /** Options of {@link scaffoldTenant}. */
@@ -22,8 +23,10 @@ export function tenantIdProblem(id: string): string | undefined {
 }
 
 /**
- * The YAML of a new, valid tenant with one example app, commented for the person who fills it in.
- * It starts in dev only, so a new tenant reaches production by an explicit edit.
+ * The YAML of a new tenant with one example app, commented for the person who fills it in. Values only
+ * a person can know hold {@link SCAFFOLD_PLACEHOLDER}, which the loader refuses, so the file cannot be
+ * deployed until they are filled in. It starts in dev only, so a new tenant reaches production by an
+ * explicit edit.
  */
 export function scaffoldTenant(options: ScaffoldTenantOptions): string {
   const { id, now, tier, residency = 'eu-west-1' } = options;
@@ -32,7 +35,7 @@ export function scaffoldTenant(options: ScaffoldTenantOptions): string {
   const appId = `${id}-example`;
   return `# yaml-language-server: $schema=../schema/tenant.schema.json
 # Tenant ${id}: a business unit or team hosting micro apps on Microplane.
-# Replace every CHANGE-ME value, then check it with: npm run synth
+# Replace every ${SCAFFOLD_PLACEHOLDER} value: the config is refused until none is left. Check it with: npm run synth
 
 # Must match the file name. Names the tenant's stack, key alias and cost tags: never rename it.
 id: ${id}
@@ -62,7 +65,7 @@ apps:
   - id: ${appId}
     displayName: ${titleCase(id)} example app
     owner: change-me@example.com
-    purpose: Example app created by tenant:new; describe what the app does and for whom.
+    purpose: ${SCAFFOLD_PLACEHOLDER} what the app does and for whom, in a sentence or two.
     # A usage tier of the environment: it sets the app's rate limit, burst and quota.
     tier: ${tier}
     # The most sensitive data the app handles: public, internal, confidential or regulated.

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { allowed } from './errors';
+import { AWS_REGIONS, regionsLike } from './regions';
+import { RESERVED_TENANT_IDS, isReservedTenantId } from './reserved-ids';
 import { PLATFORM_SCOPE_NAMES } from './scopes';
 
 /**
@@ -33,19 +36,89 @@ function dnsId(what: string, max: number) {
     );
 }
 
-export const tenantId = dnsId('tenant id', TENANT_ID_MAX);
+export const tenantId = dnsId('tenant id', TENANT_ID_MAX).refine((id) => !isReservedTenantId(id), {
+  error: (issue) =>
+    `tenant id "${String(issue.input)}" is reserved: platform resources are named like tenant ones with it (reserved: ${RESERVED_TENANT_IDS.join(', ')})`,
+});
 export const appId = dnsId('app id', APP_ID_MAX);
 export const environmentName = z
   .string()
   .regex(/^[a-z][a-z0-9]{1,9}$/, `environment name must be 2 to ${ENV_NAME_MAX} lowercase letters or digits, starting with a letter`);
 
-const awsRegion = z
-  .string()
-  .regex(/^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region code (allowed: e.g. eu-west-1, us-east-2)');
+const awsRegion = z.enum(AWS_REGIONS, {
+  error: (issue) =>
+    issue.input === undefined ? undefined : `must be an AWS region code, which ${JSON.stringify(issue.input)} is not${allowed(regionsLike(issue.input))}`,
+});
+
+/** Line breaks, tabs, bidi overrides, zero-width and private-use characters: nobody sees them in a name. */
+const INVISIBLE_CHARACTER = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}]/u;
+
+/** Text people read (names, purposes): one line of visible characters. */
+function plainText(max: number) {
+  return z
+    .string()
+    .max(max)
+    .superRefine((text, ctx) => {
+      const match = INVISIBLE_CHARACTER.exec(text);
+      if (!match) return;
+      const codePoint = `U+${match[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+      ctx.addIssue({
+        code: 'custom',
+        message: `contains the invisible or control character ${codePoint} at character ${match.index + 1} (allowed: visible characters and spaces, on one line)`,
+      });
+    });
+}
+
+/** Cognito's limit for callback and logout URLs. */
+export const REDIRECT_URL_MAX = 1024;
+
+/**
+ * A URL kept exactly as written. zod's `z.url()` returns the value with tabs and line breaks removed,
+ * so a URL that Cognito or IAM would refuse would pass looking valid.
+ */
+function urlText(message: string) {
+  return z
+    .string()
+    .refine((text) => URL.canParse(text), message)
+    .refine((text) => !/\s/.test(text), 'must not contain spaces or line breaks')
+    .meta({ format: 'uri' });
+}
+
+/** A callback or logout URL as Cognito accepts it; https-only is a pre-flight rule. */
+const redirectUrl = urlText('must be a URL')
+  .max(REDIRECT_URL_MAX, `must be at most ${REDIRECT_URL_MAX} characters long (Cognito's limit)`)
+  .refine((url) => !url.includes('*'), 'must not contain a wildcard (*): Cognito matches redirect URLs exactly, so list each one')
+  .refine((url) => !url.includes('#'), 'must not contain a fragment (#…): OAuth 2.0 and Cognito forbid fragments in redirect URLs');
 
 const email = z.email('must be an email address');
 
 const isoDate = z.iso.date('must be a date written YYYY-MM-DD');
+
+/** An IAM role ARN; group 1 is the account id. */
+export const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]+$/;
+
+/** The AWS Config conformance packs an environment may turn on. */
+export const COMPLIANCE_PACKS = ['nist-800-53-r5', 'hipaa-security', 'pci-dss-3.2.1'] as const;
+
+/** A compliance pack an environment may check. */
+export type CompliancePack = (typeof COMPLIANCE_PACKS)[number];
+
+/** The platform's functions, by their folder under `lambdas/`. */
+export const FUNCTION_NAMES = [
+  'authorizer',
+  'token-exchange',
+  'jwks',
+  'whoami',
+  'notes',
+  'openapi',
+  'pre-token-generation',
+  'schema-provisioner',
+  'secret-rotation',
+] as const;
+
+function isUnique(values: readonly unknown[]): boolean {
+  return new Set(values).size === values.length;
+}
 
 const tierName = z
   .string()
@@ -53,7 +126,7 @@ const tierName = z
 
 const tierSchema = z
   .strictObject({
-    description: z.string().max(200).optional().describe('What this tier is for, shown in the app catalog.'),
+    description: plainText(200).optional().describe('What this tier is for, shown in the app catalog.'),
     rateLimit: z.number().positive().max(10000).describe('Steady-state requests per second allowed per app.'),
     burstLimit: z.int().positive().max(5000).describe('Requests an app may burst above the rate limit.'),
     quota: z
@@ -119,11 +192,15 @@ export const environmentSchema = z
           .min(1)
           .max(15, 'service tokens live at most 15 minutes')
           .describe('Lifetime of service tokens issued by the token exchange.'),
-        issuer: z
-          .url('must be an https URL')
+        issuer: urlText('must be an https URL')
           .regex(/^https:\/\//, 'must be an https URL')
+          .refine((url) => !url.endsWith('/'), 'must not end with a slash: the iss claim and the OIDC provider URL must match exactly')
+          .refine((url) => !url.includes('?'), 'must not contain a query (?…): IAM OIDC provider URLs have none')
+          .refine((url) => !url.includes('#'), 'must not contain a fragment (#…): IAM OIDC provider URLs have none')
           .optional()
-          .describe('The iss claim of service tokens. Defaults to https://microplane.<env>.invalid'),
+          .describe(
+            'The iss claim of service tokens and the URL of the IAM OIDC provider that STS trusts; must serve /.well-known/openid-configuration. Defaults to the gateway stage URL.',
+          ),
       })
       .describe('Service tokens issued by POST /oauth2/token.'),
     gateway: z
@@ -158,33 +235,72 @@ export const environmentSchema = z
           .describe('Smallest Aurora Serverless v2 capacity (ACUs); 0 lets idle clusters pause.'),
         maxCapacity: z.number().min(1).max(256).default(4).describe('Largest Aurora Serverless v2 capacity (ACUs).'),
         backupRetentionDays: z.int().min(1).max(35).default(7).describe('Days of automated backups.'),
+        monitoringIntervalSeconds: z
+          .union([z.literal(0), z.literal(1), z.literal(5), z.literal(10), z.literal(15), z.literal(30), z.literal(60)])
+          .default(0)
+          .describe('RDS Enhanced Monitoring interval of every cluster instance in seconds; 0 turns it off (allowed: 0, 1, 5, 10, 15, 30, 60).'),
+        loginRotationDays: z
+          .int()
+          .min(1)
+          .max(365)
+          .default(30)
+          .describe('Days between password rotations of every database login (tenant logins and cluster admins).'),
       })
       .refine((db) => db.maxCapacity >= db.minCapacity, { message: 'maxCapacity must be at least minCapacity', path: ['maxCapacity'] })
-      .default({ minCapacity: 0, maxCapacity: 4, backupRetentionDays: 7 })
+      .default({ minCapacity: 0, maxCapacity: 4, backupRetentionDays: 7, monitoringIntervalSeconds: 0, loginRotationDays: 30 })
       .describe('Aurora PostgreSQL clusters: the pooled one and each siloed tenant\'s own.'),
     keyAdministratorArns: z
-      .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN'))
+      .array(z.string().regex(IAM_ROLE_ARN, 'must be an IAM role ARN (allowed: arn:aws:iam::<account>:role/<name>)'))
       .default([])
-      .describe('Roles that administer tenant KMS keys. Empty: the account (IAM policies decide).'),
+      .describe(
+        'Roles that administer tenant KMS keys, in the environment\'s account. Required with removalPolicy: retain. Empty: the account (IAM policies decide).',
+      ),
+    availabilityZones: z
+      .array(z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d+[a-z]$/, 'must be an availability zone name: the region code and a letter (allowed: e.g. eu-west-1a)'))
+      .min(2, 'list 2 to 6 availability zones')
+      .max(6, 'list 2 to 6 availability zones')
+      .refine(isUnique, 'must not list an availability zone twice')
+      .optional()
+      .describe(
+        'Availability zones of region for the data network, e.g. [eu-west-1a, eu-west-1b]. Required when account is set: without them cdk synth needs AWS credentials to look them up.',
+      ),
+    functions: z
+      .strictObject({
+        reservedConcurrency: z
+          .partialRecord(z.enum(FUNCTION_NAMES), z.int().min(1).max(1000))
+          .default({})
+          .describe(
+            'Concurrent executions reserved for (and capping) each platform function, by name. Leave out in accounts with the default concurrency quota: reserving needs room above the 100 that must stay unreserved.',
+          ),
+      })
+      .default({ reservedConcurrency: {} })
+      .describe('Settings of the platform\'s Lambda functions.'),
+    compliancePacks: z
+      .array(z.enum(COMPLIANCE_PACKS))
+      .refine(isUnique, 'must not list a compliance pack twice')
+      .default([])
+      .describe(
+        'cdk-nag compliance packs checked at every synth of this environment besides AwsSolutions; any unacknowledged finding fails the synth.',
+      ),
   })
   .describe('A Microplane environment: config/environments/<name>.yaml');
 
 export const appSchema = z.strictObject({
   id: appId.describe('App id, unique across the environment; also the OAuth audience.'),
-  displayName: z.string().min(1).max(100).describe('Human-readable app name.'),
+  displayName: plainText(100).min(1).describe('Human-readable app name.'),
   owner: email.describe('Email of the person accountable for the app.'),
-  purpose: z.string().min(10, 'describe the purpose in at least 10 characters').max(500).describe('What the app is for.'),
+  purpose: plainText(500).min(10, 'describe the purpose in at least 10 characters').describe('What the app is for.'),
   tier: tierName.describe('Usage tier; must be defined by every environment the tenant runs in.'),
   dataClassification: z
     .enum(['public', 'internal', 'confidential', 'regulated'])
     .describe('The most sensitive data the app handles.'),
   expires: isoDate.describe('Date after which the app loses access (at most one year ahead).'),
   callbackUrls: z
-    .array(z.url('must be a URL'))
+    .array(redirectUrl)
     .min(1, 'list at least one callback URL')
     .max(20)
     .describe('OAuth redirect URLs (https, or http://localhost for development).'),
-  logoutUrls: z.array(z.url('must be a URL')).max(20).default([]).describe('URLs Cognito may redirect to after sign-out.'),
+  logoutUrls: z.array(redirectUrl).max(20).default([]).describe('URLs Cognito may redirect to after sign-out.'),
   scopes: z
     .array(z.enum(PLATFORM_SCOPE_NAMES as [string, ...string[]]))
     .min(1, 'list at least one scope')
@@ -195,10 +311,10 @@ export const appSchema = z.strictObject({
 export const tenantSchema = z
   .strictObject({
     id: tenantId.describe('Tenant id; must match the file name. Names the tenant stack and key alias.'),
-    displayName: z.string().min(1).max(100).describe('Human-readable tenant name.'),
+    displayName: plainText(100).min(1).describe('Human-readable tenant name.'),
     owner: z
       .strictObject({
-        name: z.string().min(1).max(100).describe('Name of the accountable owner.'),
+        name: plainText(100).min(1).describe('Name of the accountable owner.'),
         email: email.describe('Contact email of the owner.'),
       })
       .describe('Who is accountable for the tenant.'),

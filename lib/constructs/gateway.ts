@@ -1,4 +1,4 @@
-import { Duration, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { PlatformScope } from '../config/scopes';
-import { nagArn } from '../nag-ids';
+import { acknowledgeComplianceRule, nagArn } from '../nag-ids';
 import { MicroplaneFunction } from './microplane-function';
 import { ServiceTokenKey } from './service-token-key';
 
@@ -49,7 +49,15 @@ export interface GatewayProps {
    * @default 'live'
    */
   readonly stageName?: string;
+  /**
+   * The `iss` of service tokens: an https URL without a trailing slash that serves
+   * `/.well-known/openid-configuration`, e.g. a custom domain mapped to the stage.
+   * @default - the stage's own URL, `https://<api id>.execute-api.<region>.<url suffix>/<stage>`
+   */
+  readonly issuer?: string;
 }
+
+const DEFAULT_STAGE_NAME = 'live';
 
 /** A route that needs a service token, and the scope it requires. */
 export interface TenantRoute {
@@ -69,6 +77,16 @@ export interface TenantRouteOptions {
    */
   readonly requestModel?: apigw.IModel;
 }
+
+/**
+ * What the authorizer's identity source must look like, else API Gateway answers 401 without calling
+ * it. The scheme is case-insensitive (RFC 9110 §11.1); character classes, not flags, because API
+ * Gateway's regex dialect is not JavaScript's.
+ */
+export const BEARER_VALIDATION_REGEX = '^[Bb][Ee][Aa][Rr][Ee][Rr] +[-_A-Za-z0-9]+\\.[-_A-Za-z0-9]+\\.[-_A-Za-z0-9]+$';
+
+/** The challenge of every 401 (RFC 6750 §3): the functions send the same. */
+const BEARER_CHALLENGE = 'Bearer realm="microplane"';
 
 /** Error codes of the `{code, message, details}` envelope for API Gateway's own responses. */
 const GATEWAY_RESPONSES: ReadonlyArray<[apigw.ResponseType, string, string]> = [
@@ -122,6 +140,8 @@ export class Gateway extends Construct {
   public readonly authorizerFunction: MicroplaneFunction;
   /** The access log group. */
   public readonly accessLogs: logs.LogGroup;
+  /** The `iss` of service tokens, without a trailing slash; it serves the OIDC discovery document. */
+  public readonly issuer: string;
   private readonly authorizerCacheTtl: Duration;
   private authorizer?: apigw.TokenAuthorizer;
   private readonly validator: apigw.RequestValidator;
@@ -134,6 +154,7 @@ export class Gateway extends Construct {
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention, removalPolicy });
     this.api = this.createApi(props, removalPolicy);
     this.stage = this.api.deploymentStage;
+    this.issuer = props.issuer ?? this.stageUrl(props.stageName ?? DEFAULT_STAGE_NAME);
     this.validator = this.api.addRequestValidator('Validator', {
       validateRequestParameters: true,
       validateRequestBody: true,
@@ -142,12 +163,14 @@ export class Gateway extends Construct {
 
     this.authorizerFunction = new MicroplaneFunction(this, 'Authorizer', {
       handlerName: 'authorizer',
+      invokedBy: 'API Gateway, as the REST API\'s token authorizer',
       description: 'Verifies service tokens and allows the routes their scopes cover',
       logRetention,
       removalPolicy,
       environment: {
         SIGNING_KEY_ARN: props.serviceTokenKey.key.keyArn,
-        SERVICE_TOKEN_ISSUER: props.serviceTokenKey.issuer,
+        SERVICE_TOKEN_ISSUER: this.issuer,
+        SERVICE_TOKEN_AUDIENCE: props.serviceTokenKey.audience,
         APP_REGISTRY_PREFIX: props.appRegistryPrefix,
         ROUTE_SCOPES: Lazy.string({ produce: () => JSON.stringify(this.routes) }),
       },
@@ -157,13 +180,28 @@ export class Gateway extends Construct {
     this.authorizerCacheTtl = props.authorizerCacheTtl ?? Duration.seconds(60);
 
     if (props.waf ?? true) {
-      this.attachWebAcl(props.wafRateLimitPer5Minutes ?? 2000);
+      this.attachWebAcl(props);
     } else {
       Validations.of(this.stage).acknowledge({
         id: 'AwsSolutions-APIG3',
         reason: 'WAF is switched off for this environment in its config (gateway.waf: false).',
       });
+      acknowledgeComplianceRule(this.stage, 'APIGWAssociatedWithWAF', 'WAF is switched off for this environment in its config (gateway.waf: false).');
     }
+    this.acknowledgeComplianceFindings();
+  }
+
+  private acknowledgeComplianceFindings(): void {
+    acknowledgeComplianceRule(
+      this.stage,
+      'APIGWCacheEnabledAndEncrypted',
+      'Responses are per tenant, app and caller; a stage cache keyed on the request path could serve one tenant\'s data to another, so the stage caches nothing (the authorizer decision cache is separate and keyed on the token).',
+    );
+    acknowledgeComplianceRule(
+      this.stage,
+      'APIGWSSLEnabled',
+      'Every integration is a Lambda proxy (AWS_PROXY) invoked through the Lambda API with IAM; a client certificate only authenticates the gateway to HTTP backends, of which there are none.',
+    );
   }
 
   /** The routes that need a service token, with their scopes. */
@@ -223,7 +261,7 @@ export class Gateway extends Construct {
       authorizerName: 'service-token',
       handler: this.authorizerFunction.function,
       identitySource: apigw.IdentitySource.header('Authorization'),
-      validationRegex: '^Bearer [-_A-Za-z0-9]+\\.[-_A-Za-z0-9]+\\.[-_A-Za-z0-9]+$',
+      validationRegex: BEARER_VALIDATION_REGEX,
       resultsCacheTtl: this.authorizerCacheTtl,
     });
     return this.authorizer;
@@ -239,7 +277,7 @@ export class Gateway extends Construct {
       cloudWatchRoleRemovalPolicy: removalPolicy,
       minCompressionSize: undefined,
       deployOptions: {
-        stageName: props.stageName ?? 'live',
+        stageName: props.stageName ?? DEFAULT_STAGE_NAME,
         tracingEnabled: true,
         metricsEnabled: true,
         loggingLevel: apigw.MethodLoggingLevel.INFO,
@@ -261,12 +299,23 @@ export class Gateway extends Construct {
     return api;
   }
 
+  /**
+   * `https://<api id>.execute-api.<region>.<suffix>/<stage>`, built from the API id and the literal
+   * stage name: `api.url` and `stage.stageName` reference the Stage, which depends on the methods,
+   * which depend on the authorizer function that needs this URL, a circular dependency.
+   */
+  private stageUrl(stageName: string): string {
+    const stack = Stack.of(this);
+    return `https://${this.api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${stageName}`;
+  }
+
   private addErrorEnvelopes(): void {
     for (const [type, statusCode, code] of GATEWAY_RESPONSES) {
+      const challenge: Record<string, string> = statusCode === '401' ? { 'WWW-Authenticate': `'${BEARER_CHALLENGE}'` } : {};
       this.api.addGatewayResponse(`Error${code}${statusCode}`, {
         type,
         statusCode,
-        responseHeaders: { 'Content-Type': "'application/json'" },
+        responseHeaders: { 'Content-Type': "'application/json'", ...challenge },
         templates: {
           'application/json': `{"code":"${code}","message":$context.error.messageString,"details":{"requestId":"$context.requestId"${VALIDATED_RESPONSES.has(type.responseType) ? VALIDATION_DETAIL : ''}}}`,
         },
@@ -274,7 +323,8 @@ export class Gateway extends Construct {
     }
   }
 
-  private attachWebAcl(rateLimit: number): void {
+  private attachWebAcl(props: GatewayProps): void {
+    const rateLimit = props.wafRateLimitPer5Minutes ?? 2000;
     const visibility = (name: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
       cloudWatchMetricsEnabled: true,
       sampledRequestsEnabled: true,
@@ -306,6 +356,22 @@ export class Gateway extends Construct {
     new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
       resourceArn: this.stage.stageArn,
       webAclArn: acl.attrArn,
+    });
+    this.logWebAcl(acl, props);
+  }
+
+  /** Blocked and counted requests, for incident reviews; the Authorization header never reaches the log. */
+  private logWebAcl(acl: wafv2.CfnWebACL, props: GatewayProps): void {
+    const logGroup = new logs.LogGroup(this, 'WebAclLogs', {
+      // WAF writes only to log groups whose name starts with aws-waf-logs-.
+      logGroupName: `aws-waf-logs-microplane-${props.environmentName}`,
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    new wafv2.CfnLoggingConfiguration(this, 'WebAclLogging', {
+      resourceArn: acl.attrArn,
+      logDestinationConfigs: [Stack.of(this).formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroup.logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      redactedFields: [{ singleHeader: { Name: 'authorization' } }],
     });
   }
 }

@@ -107,6 +107,7 @@ export class Identity extends Construct {
 
     this.tokenClaimsFunction = new MicroplaneFunction(this, 'TokenClaims', {
       handlerName: 'pre-token-generation',
+      invokedBy: 'Cognito, as the user pool\'s pre token generation trigger',
       description: 'Copies the user\'s tenant attribute into access and ID tokens',
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,

@@ -1,14 +1,18 @@
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { buildSync, type BuildOptions } from 'esbuild';
+import { acknowledgeComplianceRule } from '../nag-ids';
 
 /** The repository root, found from both `lib/constructs` (tsx, jest) and `dist/lib/constructs` (compiled). */
-const PROJECT_ROOT = findProjectRoot(__dirname);
+export const PROJECT_ROOT = findProjectRoot(__dirname);
 
 function findProjectRoot(start: string): string {
   let dir = start;
@@ -28,15 +32,123 @@ export function lambdaEntry(name: string): string {
   return entry;
 }
 
-/** esbuild bundles code only: these hooks copy data folders (such as SQL migrations) beside it. */
-function bundledFolderHooks(handlerName: string, folders: readonly string[]) {
-  if (folders.length === 0) return undefined;
+/**
+ * Modules the Lambda runtime provides, so they stay out of every bundle. The Node.js 18 and later
+ * runtimes (here nodejs24.x) ship the AWS SDK for JavaScript v3 with its Smithy packages; only the
+ * Node.js 16 and older runtimes shipped SDK v2. Bundling the SDK made the authorizer, token exchange and
+ * notes functions 1.1–1.2 MB; leaving it out makes them a few tens of KB, which load faster at cold start.
+ * Trade-off: a deployed function runs the SDK version of the runtime (which AWS updates), not the version
+ * package-lock.json pins and the tests ran. To pin a function's SDK again, bundle it: drop these externals.
+ */
+export const RUNTIME_PROVIDED_MODULES: readonly string[] = ['@aws-sdk/*', '@smithy/*'];
+
+/**
+ * How every function is bundled; the bundle benchmark and tests reuse exactly these options.
+ * Source maps stay, so `--enable-source-maps` turns minified stack traces into `lambdas/**.ts` lines,
+ * but without `sourcesContent`: a stack trace needs file names and positions, not a copy of every
+ * source file, which made the maps about 4 MB.
+ * `logLevel: 'warning'` keeps synth and tests quiet; esbuild still prints warnings and errors.
+ */
+export const BUNDLE_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node24',
+  minify: true,
+  sourcemap: true,
+  sourcesContent: false,
+  external: [...RUNTIME_PROVIDED_MODULES],
+  logLevel: 'warning',
+  absWorkingDir: PROJECT_ROOT,
+} as const satisfies BuildOptions;
+
+/** The file names of a bundle: the handler is `index.handler`. */
+export const BUNDLE_FILE = 'index.js';
+
+/**
+ * The complete esbuild options for one handler. The output path is virtual (nothing is written there):
+ * it fixes the source map's paths relative to the repository, so a bundle, and so its asset hash,
+ * is the same on every machine.
+ */
+export function bundleOptions(handlerName: string): BuildOptions & { write: false } {
   return {
-    beforeBundling: () => [],
-    beforeInstall: () => [],
-    afterBundling: (inputDir: string, outputDir: string) =>
-      folders.map((folder) => `cp -R "${path.join(inputDir, 'lambdas', handlerName, folder)}" "${path.join(outputDir, folder)}"`),
+    ...BUNDLE_OPTIONS,
+    external: [...BUNDLE_OPTIONS.external],
+    entryPoints: [lambdaEntry(handlerName)],
+    outfile: path.join(PROJECT_ROOT, '.bundles', handlerName, BUNDLE_FILE),
+    write: false,
   };
+}
+
+/** A bundle's files, by path relative to the bundle directory. */
+type BundleFiles = ReadonlyMap<string, Uint8Array>;
+
+/** Bundles one handler in memory: `index.js`, `index.js.map` and the bundled folders' files. */
+export function bundleFiles(handlerName: string, bundledFolders: readonly string[] = []): BundleFiles {
+  const files = new Map<string, Uint8Array>();
+  for (const file of buildSync(bundleOptions(handlerName)).outputFiles) files.set(path.basename(file.path), file.contents);
+  // esbuild bundles code only: folders read at run time (such as SQL migrations) are copied beside it.
+  for (const folder of bundledFolders) {
+    const source = path.join(PROJECT_ROOT, 'lambdas', handlerName, folder);
+    for (const relative of fs.readdirSync(source, { recursive: true, encoding: 'utf8' })) {
+      const absolute = path.join(source, relative);
+      if (fs.statSync(absolute).isFile()) files.set(path.join(folder, relative), fs.readFileSync(absolute));
+    }
+  }
+  return files;
+}
+
+/** Bundles one handler into `outdir` (`index.js`, `index.js.map` and the bundled folders). */
+export function bundleHandler(handlerName: string, outdir: string, bundledFolders: readonly string[] = []): void {
+  writeBundle(outdir, bundleFiles(handlerName, bundledFolders));
+}
+
+function writeBundle(outdir: string, files: BundleFiles): void {
+  for (const [relative, contents] of files) {
+    fs.mkdirSync(path.dirname(path.join(outdir, relative)), { recursive: true });
+    fs.writeFileSync(path.join(outdir, relative), contents);
+  }
+}
+
+function contentHash(files: BundleFiles): string {
+  const hash = crypto.createHash('sha256');
+  for (const [relative, contents] of [...files].sort(([a], [b]) => a.localeCompare(b))) hash.update(`${relative}\0`).update(contents);
+  return hash.digest('hex').slice(0, 32);
+}
+
+/**
+ * Bundled handlers of this process, by handler and folders. Every App, stack and function that uses a
+ * handler shares one bundle, so a synth (or a test file building many apps) bundles each handler once.
+ */
+const bundleCache = new Map<string, string>();
+
+/**
+ * The directory holding the bundle of `handlerName`, bundling it on first use in this process. Bundles
+ * live in the OS temp folder under their content hash, so processes (Jest workers, repeated synths) share
+ * identical bundles instead of leaving one copy each; the asset is copied into the cloud assembly at synth.
+ */
+export function bundledHandlerDir(handlerName: string, bundledFolders: readonly string[] = []): string {
+  const key = JSON.stringify([handlerName, [...bundledFolders].sort()]);
+  const cached = bundleCache.get(key);
+  if (cached) return cached;
+  const files = bundleFiles(handlerName, bundledFolders);
+  const dir = path.join(os.tmpdir(), 'microplane-bundles', `${handlerName}-${contentHash(files)}`);
+  if (!fs.existsSync(dir)) writeBundleAtomically(dir, files);
+  bundleCache.set(key, dir);
+  return dir;
+}
+
+/** Writes beside `dir` and renames, so a concurrent process never sees a half-written bundle. */
+function writeBundleAtomically(dir: string, files: BundleFiles): void {
+  const staging = `${dir}.${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+  writeBundle(staging, files);
+  try {
+    fs.renameSync(staging, dir);
+  } catch (error) {
+    // Another process wrote the same content first: keep its copy.
+    fs.rmSync(staging, { recursive: true, force: true });
+    if (!fs.existsSync(dir)) throw error;
+  }
 }
 
 /** Properties of {@link MicroplaneFunction}. */
@@ -85,16 +197,25 @@ export interface MicroplaneFunctionProps {
    * @default - a new role that may write only to this function's log group
    */
   readonly role?: iam.IRole;
+  /**
+   * Who invokes the function, synchronously; named in the compliance reasons for having no dead-letter
+   * queue (a DLQ only ever receives asynchronous invocations).
+   * @default 'API Gateway, through a Lambda proxy integration'
+   */
+  readonly invokedBy?: string;
 }
 
 /**
  * A Node.js Lambda function with the platform's defaults: the current Node.js runtime on ARM,
- * bundled by the local esbuild with every dependency pinned by the lockfile, JSON logs in its own
- * log group, X-Ray tracing, and a role that starts with no permission beyond writing its own logs.
+ * bundled once per process by the local esbuild ({@link BUNDLE_OPTIONS}: every dependency pinned by the
+ * lockfile except the runtime's AWS SDK), JSON logs in its own log group, X-Ray tracing, and a role that
+ * starts with no permission beyond writing its own logs.
  */
 export class MicroplaneFunction extends Construct {
   /** The function. */
   public readonly function: NodejsFunction;
+  /** The folder under `lambdas/` whose handler it runs. */
+  public readonly handlerName: string;
   /** Its log group. */
   public readonly logGroup: logs.LogGroup;
   /** Its execution role. */
@@ -102,6 +223,7 @@ export class MicroplaneFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: MicroplaneFunctionProps) {
     super(scope, id);
+    this.handlerName = props.handlerName;
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
@@ -112,10 +234,12 @@ export class MicroplaneFunction extends Construct {
         assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
         description: `Execution role of ${props.handlerName}: writes its own logs, nothing else unless granted`,
       });
+    // NodejsFunction with the bundle made by the local esbuild once per process (BUNDLE_OPTIONS): its own
+    // bundling would run esbuild again for every app and stack that uses the handler, printing a banner
+    // each time.
     this.function = new NodejsFunction(this, 'Function', {
-      entry: lambdaEntry(props.handlerName),
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      code: lambda.Code.fromAsset(bundledHandlerDir(props.handlerName, props.bundledFolders)),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       description: props.description,
@@ -133,21 +257,25 @@ export class MicroplaneFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.CJS,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        // Bundle the AWS SDK too: the deployed code runs the versions the lockfile pins and the tests ran.
-        externalModules: [],
-        forceDockerBundling: false,
-        commandHooks: bundledFolderHooks(props.handlerName, props.bundledFolders ?? []),
-      },
     });
     this.logGroup.grantWrite(this.role);
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which have no resource-level permissions.',
     });
+    this.acknowledgeComplianceFindings(props.invokedBy ?? 'API Gateway, through a Lambda proxy integration');
+  }
+
+  private acknowledgeComplianceFindings(invokedBy: string): void {
+    acknowledgeComplianceRule(
+      this.function,
+      'LambdaDLQ',
+      `${this.handlerName} is invoked synchronously by ${invokedBy}: a failure returns to that caller, which reports or retries it; a dead-letter queue only receives asynchronous invocations.`,
+    );
+    acknowledgeComplianceRule(
+      this.function,
+      'LambdaInsideVPC',
+      `${this.handlerName} reaches only AWS APIs (RDS Data API, STS, KMS, SSM, Secrets Manager) over TLS with IAM; the data VPC deliberately has no NAT gateway or interface endpoints (no idle cost), and the database admits no network connection at all.`,
+    );
   }
 }

@@ -2,16 +2,12 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { serviceTokenAudience } from '../platform-parameters';
 
 /** Properties of {@link ServiceTokenKey}. */
 export interface ServiceTokenKeyProps {
   /** The environment name, part of the alias `alias/microplane/<env>/service-token-signing`. */
   readonly environmentName: string;
-  /**
-   * The `iss` claim of service tokens.
-   * @default `https://microplane.<env>.invalid`
-   */
-  readonly issuer?: string;
   /**
    * How long a service token lives; at most 15 minutes.
    * @default Duration.minutes(10)
@@ -26,13 +22,14 @@ export interface ServiceTokenKeyProps {
 
 /**
  * The KMS key that signs service tokens (ES256 on an ECC P-256 key): its private half never leaves
- * KMS, and its public half is published at `/.well-known/jwks.json`.
+ * KMS, and its public half is published at `/.well-known/jwks.json`. The issuer is the gateway's
+ * (`Gateway.issuer`), since it is the URL that serves that key.
  */
 export class ServiceTokenKey extends Construct {
   /** The asymmetric signing key. */
   public readonly key: kms.Key;
-  /** The `iss` claim of every service token. */
-  public readonly issuer: string;
+  /** The `aud` claim of every service token: the platform API, and the OIDC provider's one client id. */
+  public readonly audience: string;
   /** The lifetime of every service token. */
   public readonly tokenLifetime: Duration;
 
@@ -42,7 +39,7 @@ export class ServiceTokenKey extends Construct {
     if (this.tokenLifetime.toSeconds() > 900) {
       throw new Error(`ServiceTokenKey ${this.node.path}: tokenLifetime must be at most 15 minutes`);
     }
-    this.issuer = props.issuer ?? `https://microplane.${props.environmentName}.invalid`;
+    this.audience = serviceTokenAudience(props.environmentName);
     this.key = new kms.Key(this, 'Key', {
       description: `Microplane ${props.environmentName}: signs service tokens (ES256)`,
       keySpec: kms.KeySpec.ECC_NIST_P256,

@@ -1,22 +1,19 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { acknowledgeComplianceRule } from '../nag-ids';
+import { deployingRoleArn } from '../deploying-role';
+import { DATA_API_ACTIONS } from './database-grants';
+import { restrictSecret } from './secret-access';
+import { CLUSTER_ADMIN_KIND, LoginRotation, ROTATION_TAGS, SecretRotation } from './secret-rotation';
 
 /** The database inside every cluster that holds one schema per tenant. */
 export const TENANT_DATABASE_NAME = 'microplane';
 
-/** The Data API actions tenant code and the schema provisioner need. */
-const DATA_API_ACTIONS = [
-  'rds-data:ExecuteStatement',
-  'rds-data:BatchExecuteStatement',
-  'rds-data:BeginTransaction',
-  'rds-data:CommitTransaction',
-  'rds-data:RollbackTransaction',
-];
 
 /** Properties of {@link TenantDatabase}. */
 export interface TenantDatabaseProps {
@@ -25,10 +22,25 @@ export interface TenantDatabaseProps {
   /** The key that encrypts storage, backups and Performance Insights. */
   readonly encryptionKey: kms.IKey;
   /**
-   * The key of the admin secret. A tenant key would lock out the (untagged) schema provisioner.
-   * @default - the AWS managed key of Secrets Manager
+   * The key of the admin secret: a platform key, because a tenant key would admit tenant sessions.
    */
-  readonly adminSecretEncryptionKey?: kms.IKey;
+  readonly adminSecretEncryptionKey: kms.IKey;
+  /**
+   * The only roles that may read the admin secret (besides deployments, which set the cluster's
+   * password from it): the schema provisioner.
+   */
+  readonly adminSecretReaderArns: readonly string[];
+  /**
+   * Rotation of the admin login (through RDS): the environment's rotation function and its role.
+   * @default - no rotation
+   */
+  readonly adminSecretRotation?: LoginRotation;
+  /**
+   * The only principal that may change the admin secret or its policy, and that may read it to set the
+   * cluster's master password.
+   * @default - the stack's CloudFormation execution role (bootstrap `cfn-exec-role`)
+   */
+  readonly deployingRoleArn?: string;
   /** The cluster identifier, e.g. `microplane-dev-pooled`; stable, because renaming replaces the cluster. */
   readonly clusterIdentifier: string;
   /**
@@ -46,6 +58,11 @@ export interface TenantDatabaseProps {
    * @default Duration.days(7)
    */
   readonly backupRetention?: Duration;
+  /**
+   * How often RDS Enhanced Monitoring samples the instances' operating system; zero turns it off.
+   * @default Duration.seconds(0)
+   */
+  readonly monitoringInterval?: Duration;
   /**
    * Refuse deletion of the cluster until switched off.
    * @default true
@@ -109,9 +126,28 @@ export class TenantDatabase extends Construct {
       deletionProtection: props.deletionProtection ?? true,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       copyTagsToSnapshot: true,
+      ...monitoringOf(props.monitoringInterval),
     });
     this.adminSecret = this.cluster.secret!;
-    this.acknowledgeFindings(props.deletionProtection ?? true);
+    const deployer = props.deployingRoleArn ?? deployingRoleArn(this);
+    const rotationRole = props.adminSecretRotation ? [props.adminSecretRotation.roleArn] : [];
+    restrictSecret(this.adminSecret, {
+      readableBy: { roleArns: [...props.adminSecretReaderArns, ...rotationRole, ...(deployer ? [deployer] : [])] },
+      writableBy: [...(deployer ? [deployer] : []), ...rotationRole],
+    });
+    // `cluster.secret` is the attachment; the generated secret itself is the cluster's child.
+    const generatedSecret = this.cluster.node.findChild('Secret') as secretsmanager.Secret;
+    Tags.of(generatedSecret).add(ROTATION_TAGS.kind, CLUSTER_ADMIN_KIND);
+    Tags.of(generatedSecret).add(ROTATION_TAGS.clusterIdentifier, props.clusterIdentifier);
+    if (props.adminSecretRotation) {
+      const { functionArn, interval } = props.adminSecretRotation;
+      // The attachment, not the bare secret: rotation must start once the cluster uses the secret.
+      SecretRotation.scheduleFor(this, 'AdminSecretRotation', this.adminSecret, functionArn, interval).node.addDependency(this.cluster);
+    }
+    // Kept like the cluster: CDK would otherwise delete the only copy of the master password.
+    generatedSecret.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
+    this.acknowledgeFindings(props.deletionProtection ?? true, props.adminSecretRotation !== undefined);
+    this.acknowledgeComplianceFindings(props);
   }
 
   /** The cluster ARN, for Data API calls. */
@@ -130,7 +166,29 @@ export class TenantDatabase extends Construct {
     this.adminSecret.grantRead(grantee);
   }
 
-  private acknowledgeFindings(deletionProtection: boolean): void {
+  private acknowledgeComplianceFindings(props: TenantDatabaseProps): void {
+    acknowledgeComplianceRule(
+      this.cluster,
+      'RDSInBackupPlan',
+      `Aurora's continuous automated backups keep ${(props.backupRetention ?? Duration.days(7)).toDays()} days with point-in-time restore, under the cluster's customer-managed key; an AWS Backup plan would duplicate them.`,
+    );
+    if (!props.deletionProtection && props.deletionProtection !== undefined) {
+      acknowledgeComplianceRule(this.cluster, 'RDSInstanceDeletionProtectionEnabled', 'Deletion protection is off because this environment\'s config disposes of its data (removalPolicy: destroy).');
+    }
+    if (!props.monitoringInterval || props.monitoringInterval.toSeconds() === 0) {
+      acknowledgeComplianceRule(this.cluster, 'RDSEnhancedMonitoringEnabled', 'Enhanced Monitoring is off by this environment\'s config (database.monitoringIntervalSeconds: 0); Performance Insights and CloudWatch metrics stay on.');
+    } else {
+      const monitoringRole = this.cluster.node.tryFindChild('MonitoringRole');
+      if (monitoringRole) {
+        Validations.of(monitoringRole).acknowledge({
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
+          reason: 'The Enhanced Monitoring role of this cluster needs exactly the AWS managed policy RDS documents for it (write OS metrics to CloudWatch Logs).',
+        });
+      }
+    }
+  }
+
+  private acknowledgeFindings(deletionProtection: boolean, rotated: boolean): void {
     if (!deletionProtection) {
       Validations.of(this.cluster).acknowledge({
         id: 'AwsSolutions-RDS10',
@@ -141,11 +199,17 @@ export class TenantDatabase extends Construct {
       id: 'AwsSolutions-RDS11',
       reason: 'The cluster has no inbound network path at all (isolated subnets, a security group without ingress); only the RDS Data API reaches it, so the port is not an exposure.',
     });
-    Validations.of(this.cluster.node.findChild('Secret')).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason: 'The admin secret is read only by the schema provisioner through the Data API; rotation needs a rotation function with a network path to Secrets Manager, which this isolated VPC deliberately lacks. Rotate by redeploying with a new secret.',
-    });
+    if (!rotated) {
+      Validations.of(this.cluster.node.findChild('Secret')).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason: 'Rotation of this admin login is off (no adminSecretRotation given); the secret is readable only by the schema provisioner and deployments.',
+      });
+    }
   }
+}
+
+function monitoringOf(interval: Duration | undefined): Pick<rds.DatabaseClusterProps, 'monitoringInterval'> {
+  return interval && interval.toSeconds() > 0 ? { monitoringInterval: interval } : {};
 }
 
 /** The Data API actions, exported for grants on clusters known only by ARN. */

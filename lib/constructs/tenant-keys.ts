@@ -2,21 +2,33 @@ import { Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { deployingRoleArn } from '../deploying-role';
 
-/** The actions that administer a key but never use it for data. */
-const KEY_ADMINISTRATION_ACTIONS = [
-  'kms:Create*',
-  'kms:Describe*',
-  'kms:Enable*',
-  'kms:List*',
-  'kms:Put*',
-  'kms:Update*',
-  'kms:Revoke*',
-  'kms:Disable*',
-  'kms:Get*',
-  'kms:Delete*',
+/**
+ * The actions that administer a key but never use it for data. Deliberately no `kms:Create*` or
+ * `kms:Put*` wildcards: `kms:CreateGrant` would let an administrator grant itself Decrypt, bypassing the
+ * tenant tag; grants are allowed only to AWS services for their own resources (see `grantStatement`).
+ */
+export const KEY_ADMINISTRATION_ACTIONS = [
+  'kms:DescribeKey',
+  'kms:GetKeyPolicy',
+  'kms:GetKeyRotationStatus',
+  'kms:ListAliases',
+  'kms:ListGrants',
+  'kms:ListKeyPolicies',
+  'kms:ListResourceTags',
+  'kms:PutKeyPolicy',
+  'kms:EnableKeyRotation',
+  'kms:EnableKey',
+  'kms:DisableKey',
+  'kms:UpdateKeyDescription',
+  'kms:CreateAlias',
+  'kms:UpdateAlias',
+  'kms:DeleteAlias',
   'kms:TagResource',
   'kms:UntagResource',
+  'kms:RevokeGrant',
+  'kms:RetireGrant',
   'kms:ScheduleKeyDeletion',
   'kms:CancelKeyDeletion',
 ];
@@ -54,10 +66,18 @@ export interface TenantKeysProps {
   /** The environment name, part of every alias: `alias/microplane/<env>/<tenant>`. */
   readonly environmentName: string;
   /**
-   * Roles that administer the keys (never use them).
+   * Roles that administer the keys (never use them). When given, only they and the deploying role
+   * administer; the account root gets no administration right, so an IAM policy alone cannot take a
+   * tenant key over.
    * @default - the account: IAM policies decide who administers
    */
   readonly administrators?: readonly iam.IPrincipal[];
+  /**
+   * The role deployments run as; it must keep `kms:PutKeyPolicy`, or KMS refuses the policy and later
+   * deploys could not update it.
+   * @default - the stack's CloudFormation execution role (bootstrap `cfn-exec-role`)
+   */
+  readonly deployingRole?: iam.IPrincipal;
   /**
    * AWS services (e.g. `rds`, `secretsmanager`, `logs`) that may use the keys for resources of the
    * account, through `kms:ViaService`.
@@ -124,41 +144,26 @@ export class TenantKeys extends Construct {
       alias: `alias/microplane/${props.environmentName}/${tenantId}`,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       pendingWindow: Duration.days(30),
-      policy: this.keyPolicy(tenantId, props.administrators, props.services ?? DEFAULT_KEY_SERVICES),
+      policy: this.keyPolicy(tenantId, props),
     });
     Tags.of(key).add(TENANT_ID_TAG, tenantId);
     return key;
   }
 
-  private keyPolicy(tenantId: string, administrators: readonly iam.IPrincipal[] | undefined, services: readonly string[]): iam.PolicyDocument {
-    const account = new iam.AccountRootPrincipal();
-    const stack = Stack.of(this);
-    const serviceUse = services.length === 0 ? [] : [
-      new iam.PolicyStatement({
-        sid: 'UseThroughAwsServices',
-        principals: [account],
-        actions: [...KEY_USE_ACTIONS, 'kms:CreateGrant'],
-        resources: ['*'],
-        conditions: {
-          StringEquals: {
-            'kms:ViaService': services.map((service) => `${service}.${stack.region}.${stack.urlSuffix}`),
-            'kms:CallerAccount': stack.account,
-          },
-        },
-      }),
-    ];
+  private keyPolicy(tenantId: string, props: TenantKeysProps): iam.PolicyDocument {
+    const services = props.services ?? DEFAULT_KEY_SERVICES;
     return new iam.PolicyDocument({
       statements: [
-        ...serviceUse,
+        ...this.serviceStatements(services),
         new iam.PolicyStatement({
           sid: 'KeyAdministration',
-          principals: administrators && administrators.length > 0 ? [...administrators] : [account],
+          principals: this.administratorsOf(props),
           actions: KEY_ADMINISTRATION_ACTIONS,
           resources: ['*'],
         }),
         new iam.PolicyStatement({
           sid: 'UseOnlyByTenantPrincipals',
-          principals: [account],
+          principals: [new iam.AccountRootPrincipal()],
           actions: KEY_USE_ACTIONS,
           resources: ['*'],
           conditions: { StringEquals: { [`aws:PrincipalTag/${TENANT_ID_TAG}`]: tenantId } },
@@ -166,4 +171,41 @@ export class TenantKeys extends Construct {
       ],
     });
   }
+
+  private administratorsOf(props: TenantKeysProps): iam.IPrincipal[] {
+    if (!props.administrators || props.administrators.length === 0) return [new iam.AccountRootPrincipal()];
+    const deployer = props.deployingRole ?? defaultDeployingRole(this);
+    return [...props.administrators, ...(deployer ? [deployer] : [])];
+  }
+
+  /** AWS services (RDS storage, Secrets Manager) use the key for the account's resources, and only they get grants. */
+  private serviceStatements(services: readonly string[]): iam.PolicyStatement[] {
+    if (services.length === 0) return [];
+    const stack = Stack.of(this);
+    const viaServices = {
+      'kms:ViaService': services.map((service) => `${service}.${stack.region}.${stack.urlSuffix}`),
+      'kms:CallerAccount': stack.account,
+    };
+    return [
+      new iam.PolicyStatement({
+        sid: 'UseThroughAwsServices',
+        principals: [new iam.AccountRootPrincipal()],
+        actions: KEY_USE_ACTIONS,
+        resources: ['*'],
+        conditions: { StringEquals: viaServices },
+      }),
+      new iam.PolicyStatement({
+        sid: 'GrantsOnlyForAwsResources',
+        principals: [new iam.AccountRootPrincipal()],
+        actions: ['kms:CreateGrant'],
+        resources: ['*'],
+        conditions: { StringEquals: viaServices, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      }),
+    ];
+  }
+}
+
+function defaultDeployingRole(scope: Construct): iam.IPrincipal | undefined {
+  const arn = deployingRoleArn(scope);
+  return arn === undefined ? undefined : new iam.ArnPrincipal(arn);
 }

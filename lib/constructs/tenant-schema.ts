@@ -4,6 +4,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { deployingRoleArn } from '../deploying-role';
+import { restrictSecret } from './secret-access';
+import { LoginRotation, ROTATION_TAGS, SecretRotation, TENANT_LOGIN_KIND } from './secret-rotation';
 import { dataApiStatement, TENANT_DATABASE_NAME } from './tenant-database';
 import { TENANT_ID_TAG } from './tenant-keys';
 
@@ -22,6 +25,21 @@ export interface TenantSchemaProps {
   readonly tenantKey: kms.IKey;
   /** The tenant's role: it may read the secret and use the Data API on the cluster. */
   readonly tenantRole: iam.IRole;
+  /**
+   * ARN of the schema provisioner's role: the secret's policy lets it read the login (to set the role's
+   * password and migrate as the tenant's database role). Its IAM rights come from the platform stack.
+   */
+  readonly provisionerRoleArn: string;
+  /**
+   * Rotation of the login: the environment's rotation function and its role, and how often.
+   * @default - no rotation
+   */
+  readonly rotation?: LoginRotation;
+  /**
+   * The only principal that may change the secret's value or policy: the role deployments run as.
+   * @default - the stack's CloudFormation execution role (bootstrap `cfn-exec-role`)
+   */
+  readonly deployingRoleArn?: string;
   /** ARN of the cluster that holds the schema (the pooled one, or the tenant's own). */
   readonly clusterArn: string;
   /** ARN of that cluster's admin secret, which the provisioner uses. */
@@ -57,7 +75,9 @@ export class TenantSchema extends Construct {
     this.secret = new secretsmanager.Secret(this, 'Secret', {
       secretName: `microplane/${props.environmentName}/tenants/${props.tenantId}/database`,
       description: `Database login of tenant ${props.tenantId} (role ${schema})`,
-      encryptionKey: props.tenantKey,
+      // By ARN: the Secret construct would otherwise add a CreateGrant statement without
+      // kms:GrantIsForAWSResource to the tenant key's policy; the key already admits Secrets Manager.
+      encryptionKey: kms.Key.fromKeyArn(this, 'TenantKey', props.tenantKey.keyArn),
       generateSecretString: {
         secretStringTemplate: JSON.stringify({ username: schema }),
         generateStringKey: 'password',
@@ -66,20 +86,12 @@ export class TenantSchema extends Construct {
       },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
-    Tags.of(this.secret).add(TENANT_ID_TAG, props.tenantId);
-    this.secret.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'OnlyTenantSessions',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: ['*'],
-        conditions: { StringNotEquals: { [`aws:PrincipalTag/${TENANT_ID_TAG}`]: props.tenantId } },
-      }),
-    );
-    Validations.of(this.secret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason: 'The password exists only in this secret and the tenant\'s PostgreSQL role, which the provisioner sets from the secret at every deploy; rotate by putting a new secret value and redeploying.',
+    this.tagForRotation(props);
+    const rotationRole = props.rotation ? [props.rotation.roleArn] : [];
+    const deployer = props.deployingRoleArn ?? deployingRoleArn(this);
+    restrictSecret(this.secret, {
+      readableBy: { tenantId: props.tenantId, roleArns: [props.provisionerRoleArn, ...rotationRole] },
+      writableBy: [...(deployer ? [deployer] : []), ...rotationRole],
     });
 
     this.secret.grantRead(props.tenantRole);
@@ -97,6 +109,7 @@ export class TenantSchema extends Construct {
         MigrationsChecksum: props.migrationsChecksum,
       },
     });
+    this.scheduleRotation(props);
 
     new ssm.StringParameter(this, 'RegistryEntry', {
       parameterName: props.registryParameterName,
@@ -108,5 +121,27 @@ export class TenantSchema extends Construct {
         schema,
       }),
     });
+  }
+
+  /** The tags that tell the rotation function which cluster and admin login change this login's password. */
+  private tagForRotation(props: TenantSchemaProps): void {
+    Tags.of(this.secret).add(TENANT_ID_TAG, props.tenantId);
+    Tags.of(this.secret).add(ROTATION_TAGS.kind, TENANT_LOGIN_KIND);
+    Tags.of(this.secret).add(ROTATION_TAGS.clusterArn, props.clusterArn);
+    Tags.of(this.secret).add(ROTATION_TAGS.adminSecretArn, props.adminSecretArn);
+    Tags.of(this.secret).add(ROTATION_TAGS.database, TENANT_DATABASE_NAME);
+  }
+
+  private scheduleRotation(props: TenantSchemaProps): void {
+    if (!props.rotation) {
+      Validations.of(this.secret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason: 'Rotation is off for this login (no rotation given); the provisioner sets the password from the secret at every deploy.',
+      });
+      return;
+    }
+    const schedule = SecretRotation.scheduleFor(this, 'Rotation', this.secret, props.rotation.functionArn, props.rotation.interval);
+    // Only a login the provisioner has created can be rotated.
+    schedule.node.addDependency(this.resource);
   }
 }

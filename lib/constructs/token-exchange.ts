@@ -31,7 +31,8 @@ export interface TokenExchangeProps {
 /**
  * `POST /oauth2/token` (RFC 8693 token exchange): swaps a user's Cognito access token for a service
  * token of at most 15 minutes, scoped to one tenant and one app, signed in KMS. And
- * `GET /.well-known/jwks.json`, which publishes the public key that verifies it.
+ * `GET /.well-known/jwks.json`, which publishes the public key that verifies it, with
+ * `GET /.well-known/openid-configuration`, through which STS finds that key (OIDC discovery).
  */
 export class TokenExchange extends Construct {
   /** The function behind the token endpoint. */
@@ -49,7 +50,8 @@ export class TokenExchange extends Construct {
       environment: {
         USER_POOL_ID: props.userPool.userPoolId,
         SIGNING_KEY_ARN: props.serviceTokenKey.key.keyArn,
-        SERVICE_TOKEN_ISSUER: props.serviceTokenKey.issuer,
+        SERVICE_TOKEN_ISSUER: props.gateway.issuer,
+        SERVICE_TOKEN_AUDIENCE: props.serviceTokenKey.audience,
         SERVICE_TOKEN_TTL_SECONDS: String(props.serviceTokenKey.tokenLifetime.toSeconds()),
         APP_REGISTRY_PREFIX: props.appRegistryPrefix,
       },
@@ -60,8 +62,8 @@ export class TokenExchange extends Construct {
     this.jwksFunction = new MicroplaneFunction(this, 'Jwks', {
       ...common,
       handlerName: 'jwks',
-      description: 'Publishes the public key that verifies service tokens',
-      environment: { SIGNING_KEY_ARN: props.serviceTokenKey.key.keyArn },
+      description: 'Publishes the public key that verifies service tokens and the OIDC discovery document',
+      environment: { SIGNING_KEY_ARN: props.serviceTokenKey.key.keyArn, SERVICE_TOKEN_ISSUER: props.gateway.issuer },
     });
     props.serviceTokenKey.grantReadPublicKey(this.jwksFunction.role);
 
@@ -76,6 +78,12 @@ export class TokenExchange extends Construct {
       '/.well-known/jwks.json',
       this.jwksFunction.function,
       'The JWKS endpoint publishes a public key, which anyone may read by design.',
+    );
+    props.gateway.addPublicRoute(
+      'GET',
+      '/.well-known/openid-configuration',
+      this.jwksFunction.function,
+      'OIDC discovery names the issuer and its public key set; STS and other relying parties read it without credentials.',
     );
   }
 }

@@ -1,22 +1,26 @@
-import { CfnOutput, Duration, Stack, StackProps, Tags, Validations } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, Duration, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { FunctionConcurrency } from '../aspects/function-concurrency';
+import { InlinePolicyReasons } from '../aspects/inline-policy-reasons';
+import { LogGroupEncryption } from '../aspects/log-group-encryption';
 import { EnvironmentConfig } from '../config/schema';
 import { Gateway } from '../constructs/gateway';
 import { Identity } from '../constructs/identity';
 import { MicroplaneFunction } from '../constructs/microplane-function';
 import { PlatformNetwork } from '../constructs/platform-network';
-import { SchemaProvisioner } from '../constructs/schema-provisioner';
+import { SchemaProvisioner, schemaProvisionerRoleName } from '../constructs/schema-provisioner';
+import { SecretRotation } from '../constructs/secret-rotation';
 import { TenantApi } from '../constructs/tenant-api';
 import { TenantDatabase } from '../constructs/tenant-database';
 import { ServiceTokenKey } from '../constructs/service-token-key';
+import { ServiceTokenProvider } from '../constructs/service-token-provider';
 import { TokenExchange } from '../constructs/token-exchange';
 import { UsagePlans } from '../constructs/usage-plans';
-import { nagArn } from '../nag-ids';
-import { platformDataKeyAlias, PlatformParameters, pooledClusterIdentifier, tenantFunctionsRoleName, tenantRoleName } from '../platform-parameters';
+import { platformDataKeyAlias, platformLogsKeyAlias, PlatformParameters, pooledClusterIdentifier, tenantFunctionsRoleName } from '../platform-parameters';
 import { cognitoSettings, removalPolicyOf } from './settings';
 
 /** Properties of {@link PlatformStack}. */
@@ -39,26 +43,31 @@ export class PlatformStack extends Stack {
   public readonly gateway: Gateway;
   /** One usage plan per tier. */
   public readonly usagePlans: UsagePlans;
-  /** The role tenant API functions run as; tenant roles trust it. */
+  /** The role tenant API functions run as; it holds no right to any tenant's role. */
   public readonly tenantFunctionsRole: iam.Role;
+  /** The IAM OIDC provider through which STS accepts service tokens for tenant credentials. */
+  public readonly serviceTokenProvider: ServiceTokenProvider;
   /** The VPC the databases live in. */
   public readonly network: PlatformNetwork;
   /** The cluster that holds pooled tenants' schemas. */
   public readonly pooledDatabase: TenantDatabase;
+  /** Rotates every database login of the environment. */
+  public readonly secretRotation: SecretRotation;
   /** Provisions and migrates every tenant schema. */
   public readonly schemaProvisioner: SchemaProvisioner;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
     const env = props.environment;
+    this.provideAvailabilityZones(env);
     const removalPolicy = removalPolicyOf(env);
     const logRetention = env.gateway.logRetentionDays as logs.RetentionDays;
     this.parameters = new PlatformParameters(env.name);
     Tags.of(this).add('microplane:component', 'platform');
+    this.addPlatformPolicies(env);
 
     const serviceTokenKey = new ServiceTokenKey(this, 'ServiceTokenKey', {
       environmentName: env.name,
-      issuer: env.serviceToken.issuer,
       tokenLifetime: Duration.minutes(env.serviceToken.lifetimeMinutes),
       removalPolicy,
     });
@@ -72,6 +81,7 @@ export class PlatformStack extends Stack {
     this.gateway = new Gateway(this, 'Gateway', {
       environmentName: env.name,
       serviceTokenKey,
+      issuer: env.serviceToken.issuer,
       appRegistryPrefix: this.parameters.appRegistryPrefix,
       authorizerCacheTtl: Duration.seconds(env.gateway.authorizerCacheSeconds),
       logRetention,
@@ -94,17 +104,29 @@ export class PlatformStack extends Stack {
       removalPolicy,
     });
 
-    this.tenantFunctionsRole = this.createTenantFunctionsRole(env.name);
+    this.serviceTokenProvider = new ServiceTokenProvider(this, 'ServiceTokenProvider', {
+      issuer: this.gateway.issuer,
+      audience: serviceTokenKey.audience,
+      removalPolicy,
+    });
+    // IAM reads the issuer's certificate when it creates the provider: the stage must be live.
+    this.serviceTokenProvider.node.addDependency(this.gateway.stage);
+
+    this.tenantFunctionsRole = new iam.Role(this, 'TenantFunctionsRole', {
+      roleName: tenantFunctionsRoleName(env.name),
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Tenant API functions: reach tenant data only with credentials exchanged for the caller\'s service token',
+    });
+    // whoami reads only the authorizer context: a role of its own, with nothing tenant-owned.
     const whoami = new MicroplaneFunction(this, 'WhoAmI', {
       handlerName: 'whoami',
       description: 'GET /v1/whoami: the calling tenant, app and scopes',
-      role: this.tenantFunctionsRole,
       logRetention,
       removalPolicy,
     });
     this.gateway.addTenantRoute('GET', '/v1/whoami', whoami.function, 'whoami.read');
 
-    this.network = new PlatformNetwork(this, 'Network', { flowLogRetention: logRetention, removalPolicy });
+    this.network = new PlatformNetwork(this, 'Network', { flowLogRetention: logRetention, removalPolicy, availabilityZones: env.availabilityZones });
     const dataKey = new kms.Key(this, 'DataKey', {
       description: `Microplane ${env.name}: the pooled database cluster and its admin secret`,
       alias: platformDataKeyAlias(env.name),
@@ -112,20 +134,27 @@ export class PlatformStack extends Stack {
       pendingWindow: Duration.days(30),
       removalPolicy,
     });
+    this.secretRotation = new SecretRotation(this, 'SecretRotation', { environmentName: env.name, logRetention, removalPolicy });
     this.pooledDatabase = new TenantDatabase(this, 'PooledDatabase', {
       vpc: this.network.vpc,
       encryptionKey: dataKey,
       adminSecretEncryptionKey: dataKey,
+      adminSecretReaderArns: [this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: schemaProvisionerRoleName(env.name) })],
+      adminSecretRotation: {
+        functionArn: this.secretRotation.functionArn,
+        roleArn: this.secretRotation.role.roleArn,
+        interval: Duration.days(env.database.loginRotationDays),
+      },
       clusterIdentifier: pooledClusterIdentifier(env.name),
       minCapacity: env.database.minCapacity,
       maxCapacity: env.database.maxCapacity,
       backupRetention: Duration.days(env.database.backupRetentionDays),
+      monitoringInterval: Duration.seconds(env.database.monitoringIntervalSeconds),
       deletionProtection: env.removalPolicy === 'retain',
       removalPolicy,
     });
     this.schemaProvisioner = new SchemaProvisioner(this, 'SchemaProvisioner', {
       environmentName: env.name,
-      pooledDatabase: this.pooledDatabase,
       logRetention,
       removalPolicy,
     });
@@ -142,25 +171,41 @@ export class PlatformStack extends Stack {
     this.addOutputs();
   }
 
-  private createTenantFunctionsRole(environmentName: string): iam.Role {
-    const role = new iam.Role(this, 'TenantFunctionsRole', {
-      roleName: tenantFunctionsRoleName(environmentName),
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Tenant API functions: act for a tenant only through that tenant\'s role and session tag',
+  /**
+   * A stack pinned to an account and region asks the CLI to look its zones up, which needs AWS
+   * credentials. The config names them instead (required where `account` is set), so every environment
+   * synthesizes offline; set on the stack before any child asks.
+   */
+  private provideAvailabilityZones(env: EnvironmentConfig): void {
+    if (!env.account || !env.region || !env.availabilityZones) return;
+    this.node.setContext(`availability-zones:account=${env.account}:region=${env.region}`, [...env.availabilityZones]);
+  }
+
+  /** Environment-wide policies every construct of the stack gets, including those of aws-cdk-lib. */
+  private addPlatformPolicies(env: EnvironmentConfig): void {
+    const logsKey = new kms.Key(this, 'LogsKey', {
+      description: `Microplane ${env.name}: the platform's CloudWatch log groups`,
+      alias: platformLogsKeyAlias(env.name),
+      enableKeyRotation: true,
+      pendingWindow: Duration.days(30),
+      removalPolicy: removalPolicyOf(env),
     });
-    const tenantRoles = this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: tenantRoleName(environmentName, '*') });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole', 'sts:TagSession'], resources: [tenantRoles] }));
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagArn(this, 'iam', `role/${tenantRoleName(environmentName, '*')}`, { global: true })}]`,
-      reason: 'Tenant API functions serve every tenant; each tenant role\'s trust policy admits this role only with a TenantId session tag equal to that tenant.',
-    });
-    return role;
+    LogGroupEncryption.admitLogsService(logsKey);
+    Aspects.of(this).add(new LogGroupEncryption(logsKey));
+    Aspects.of(this).add(new FunctionConcurrency(env.functions.reservedConcurrency));
+    Aspects.of(this).add(new InlinePolicyReasons());
   }
 
   private publishParameters(): void {
     const publish = (id: string, parameterName: string, stringValue: string, description: string) =>
       new ssm.StringParameter(this, id, { parameterName, stringValue, description: `Microplane: ${description}, read by tenant stacks` });
     publish('UserPoolIdParameter', this.parameters.userPoolId, this.identity.userPool.userPoolId, 'the user pool id');
+    publish(
+      'ServiceTokenProviderParameter',
+      this.parameters.serviceTokenProviderArn,
+      this.serviceTokenProvider.providerArn,
+      'the IAM OIDC provider ARN of service tokens, which tenant roles trust',
+    );
     publish('VpcIdParameter', this.parameters.vpcId, this.network.vpc.vpcId, 'the data VPC id');
     this.network.dataSubnetIds.forEach((subnetId, index) =>
       publish(`DataSubnetParameter${index}`, this.parameters.dataSubnetId(index), subnetId, `data subnet ${index}`),
@@ -170,6 +215,12 @@ export class PlatformStack extends Stack {
       this.parameters.pooledAdminSecretArn,
       this.pooledDatabase.adminSecret.secretArn,
       'the pooled cluster\'s admin secret ARN',
+    );
+    publish(
+      'SecretRotationParameter',
+      this.parameters.secretRotationFunctionArn,
+      this.secretRotation.functionArn,
+      'the ARN of the function that rotates database logins',
     );
     publish(
       'SchemaProvisionerParameter',

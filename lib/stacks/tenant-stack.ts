@@ -1,21 +1,25 @@
-import { Duration, Stack, StackProps, Tags } from 'aws-cdk-lib';
+import { Aspects, Duration, Stack, StackProps, Tags } from 'aws-cdk-lib';
+import { InlinePolicyReasons } from '../aspects/inline-policy-reasons';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { EnvironmentConfig, TenantConfig } from '../config/schema';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { DATA_SUBNET_COUNT, importDataNetwork } from '../constructs/platform-network';
 import { migrationsChecksum, schemaProvisionerRoleName } from '../constructs/schema-provisioner';
+import { secretRotationRoleName } from '../constructs/secret-rotation';
 import { TenantApps } from '../constructs/tenant-apps';
 import { clusterArnOf, TenantDatabase } from '../constructs/tenant-database';
 import { TenantKeys } from '../constructs/tenant-keys';
 import { TenantRole } from '../constructs/tenant-role';
 import { TenantSchema } from '../constructs/tenant-schema';
 import {
+  platformDataKeyAlias,
   PlatformParameters,
   pooledClusterIdentifier,
+  serviceTokenAudience,
   siloedClusterIdentifier,
-  tenantFunctionsRoleName,
 } from '../platform-parameters';
 import { removalPolicyOf } from './settings';
 
@@ -52,6 +56,7 @@ export class TenantStack extends Stack {
     Tags.of(this).add('microplane:tenant', tenant.id);
     Tags.of(this).add('microplane:cost-center', tenant.costCenter);
     Tags.of(this).add('microplane:isolation', tenant.isolation);
+    Aspects.of(this).add(new InlinePolicyReasons());
 
     this.keys = new TenantKeys(this, 'Keys', {
       tenantIds: [tenant.id],
@@ -59,14 +64,22 @@ export class TenantStack extends Stack {
       administrators: env.keyAdministratorArns.map((arn) => new iam.ArnPrincipal(arn)),
       removalPolicy: removalPolicyOf(env),
     });
+    const readPlatform = (name: string) => ssm.StringParameter.valueForStringParameter(this, name);
     this.tenantRole = new TenantRole(this, 'TenantRole', {
       tenantId: tenant.id,
       environmentName: env.name,
-      trustedRoleNames: [tenantFunctionsRoleName(env.name), schemaProvisionerRoleName(env.name)],
+      serviceTokenProviderArn: readPlatform(parameters.serviceTokenProviderArn),
+      serviceTokenAudience: serviceTokenAudience(env.name),
+      serviceTokenIssuer: env.serviceToken.issuer,
     });
     this.keys.grantEncryptDecrypt(tenant.id, this.tenantRole.role);
-
-    const readPlatform = (name: string) => ssm.StringParameter.valueForStringParameter(this, name);
+    const roleArn = (name: string) => this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: name });
+    const provisionerRoleArn = roleArn(schemaProvisionerRoleName(env.name));
+    const rotation = {
+      functionArn: readPlatform(parameters.secretRotationFunctionArn),
+      roleArn: roleArn(secretRotationRoleName(env.name)),
+      interval: Duration.days(env.database.loginRotationDays),
+    };
     let clusterArn: string;
     let adminSecretArn: string;
     if (tenant.isolation === 'pooled') {
@@ -79,14 +92,18 @@ export class TenantStack extends Stack {
           dataSubnetIds: Array.from({ length: DATA_SUBNET_COUNT }, (_, i) => readPlatform(parameters.dataSubnetId(i))),
         }),
         encryptionKey: this.keys.keyFor(tenant.id),
+        // A platform key, not the tenant's: tenant sessions must never be able to decrypt the admin login.
+        adminSecretEncryptionKey: kms.Alias.fromAliasName(this, 'PlatformDataKey', platformDataKeyAlias(env.name)),
+        adminSecretReaderArns: [provisionerRoleArn],
+        adminSecretRotation: rotation,
         clusterIdentifier: siloedClusterIdentifier(env.name, tenant.id),
         minCapacity: env.database.minCapacity,
         maxCapacity: env.database.maxCapacity,
         backupRetention: Duration.days(env.database.backupRetentionDays),
+        monitoringInterval: Duration.seconds(env.database.monitoringIntervalSeconds),
         deletionProtection: env.removalPolicy === 'retain',
         removalPolicy: removalPolicyOf(env),
       });
-      this.database.grantAdministration(iam.Role.fromRoleName(this, 'SchemaProvisionerRole', schemaProvisionerRoleName(env.name)));
       clusterArn = this.database.clusterArn;
       adminSecretArn = this.database.adminSecret.secretArn;
     }
@@ -95,6 +112,8 @@ export class TenantStack extends Stack {
       environmentName: env.name,
       tenantKey: this.keys.keyFor(tenant.id),
       tenantRole: this.tenantRole.role,
+      provisionerRoleArn,
+      rotation,
       clusterArn,
       adminSecretArn,
       provisionerServiceToken: readPlatform(parameters.schemaProvisionerServiceToken),
@@ -102,8 +121,6 @@ export class TenantStack extends Stack {
       registryParameterName: parameters.tenantDatabaseEntry(tenant.id),
       removalPolicy: removalPolicyOf(env),
     });
-    // The provisioner acts as the tenant: its role's permissions, and the cluster, must exist first.
-    this.schema.resource.node.addDependency(this.tenantRole);
     if (this.database) this.schema.resource.node.addDependency(this.database);
 
     const userPool = cognito.UserPool.fromUserPoolId(

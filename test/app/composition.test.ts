@@ -7,7 +7,12 @@ test('TenantKeys and TenantRole compose in a plain stack from the public entry p
   const stack = new Stack();
   // WHEN they compose two Microplane constructs
   const keys = new TenantKeys(stack, 'Keys', { tenantIds: ['acme'], environmentName: 'sandbox' });
-  const role = new TenantRole(stack, 'AcmeRole', { tenantId: 'acme', environmentName: 'sandbox', trustedRoleNames: ['my-api'] });
+  const role = new TenantRole(stack, 'AcmeRole', {
+    tenantId: 'acme',
+    environmentName: 'sandbox',
+    serviceTokenProviderArn: 'arn:aws:iam::111111111111:oidc-provider/auth.example.com',
+    serviceTokenAudience: 'microplane-sandbox-api',
+  });
   keys.grantEncryptDecrypt('acme', role.role);
   // THEN the role may use the key, and the key still demands the tenant tag
   const template = Template.fromStack(stack);

@@ -18,7 +18,8 @@ test('adding one tenant file adds exactly one stack and changes no other stack',
   const configDir = copyExampleConfig();
   fs.writeFileSync(
     path.join(configDir, 'tenants', 'hooli-sales.yaml'),
-    scaffoldTenant({ id: 'hooli-sales', now: TODAY, tier: 'sandbox' }),
+    // The scaffold is refused until its placeholders are filled in, as a platform engineer would.
+    fillInPlaceholders(scaffoldTenant({ id: 'hooli-sales', now: TODAY, tier: 'sandbox' })),
   );
   // WHEN
   const after = templatesOf(synthExample('dev', { configDir }).app);
@@ -46,3 +47,12 @@ test('stack names and stateful logical ids derive from the tenant id only', () =
   const keyIds = Object.keys(Template.fromStack(acme).findResources('AWS::KMS::Key'));
   expect(keyIds).toEqual([expect.stringMatching(/^Keysacmefoods[0-9A-F]{8}$/)]);
 });
+
+/** What a platform engineer does after `npm run tenant:new`: replaces every CHANGE-ME placeholder. */
+function fillInPlaceholders(yaml: string): string {
+  return yaml
+    .replace(/change-me@example\.com/gi, 'owner@hooli.example.com')
+    .replace(/CHANGE-ME Owner Name/g, 'Gavin Belson')
+    .replace(/costCenter: CHANGE-ME/g, 'costCenter: HOOLI-1')
+    .replace(/CHANGE-ME what the app does and for whom, in a sentence or two\./g, 'Shows the sales team their open deals.');
+}

@@ -3,16 +3,54 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig } from '../../lib/config';
 import { scaffoldTenant } from '../../lib/config/scaffold';
-import { NOW, copyExampleConfig, removeConfigCopies, writeConfigFile } from './config-fixture';
+import { NOW, copyExampleConfig, problem, problemsLoading, readConfigFile, removeConfigCopies, writeConfigFile } from './config-fixture';
 
 afterAll(removeConfigCopies);
 
 const REPO_ROOT = path.join(__dirname, '..', '..');
 
-test('a scaffolded tenant loads cleanly in dev', () => {
+/** A scaffold as its owner leaves it: every CHANGE-ME replaced by a real value. */
+function filledIn(scaffold: string): string {
+  return scaffold.replace(/CHANGE-ME/gi, 'hooli');
+}
+
+test('a freshly scaffolded tenant is refused, naming every field still to fill in', () => {
   // GIVEN
   const configDir = copyExampleConfig();
-  writeConfigFile(configDir, 'tenants/hooli-sales.yaml', scaffoldTenant({ id: 'hooli-sales', now: NOW, tier: 'sandbox' }));
+  const file = 'tenants/hooli-sales.yaml';
+  writeConfigFile(configDir, file, scaffoldTenant({ id: 'hooli-sales', now: NOW, tier: 'sandbox' }));
+  // WHEN
+  const problems = problemsLoading(configDir);
+  // THEN
+  const placeholder = 'still holds the CHANGE-ME placeholder of npm run tenant:new';
+  expect(problems).toEqual([
+    problem(configDir, file, 'owner.name', `${placeholder} ("CHANGE-ME Owner Name"): fill in the real value`),
+    problem(configDir, file, 'owner.email', placeholder),
+    problem(configDir, file, 'costCenter', placeholder),
+    problem(configDir, file, 'apps[0].owner', placeholder),
+    problem(configDir, file, 'apps[0].purpose', placeholder),
+  ]);
+});
+
+test('a placeholder in any case and inside a longer value is refused, but a word that only starts like it is not', () => {
+  // GIVEN
+  const configDir = copyExampleConfig();
+  const acme = readConfigFile(configDir, 'tenants/acme-foods.yaml');
+  writeConfigFile(
+    configDir,
+    'tenants/acme-foods.yaml',
+    acme.replace('Maria Jensen', 'Maria change-me Jensen').replace('Finds a free meeting room', 'Finds a free change-meeting room'),
+  );
+  // WHEN
+  const problems = problemsLoading(configDir);
+  // THEN
+  expect(problems).toEqual([problem(configDir, 'tenants/acme-foods.yaml', 'owner.name', 'still holds the CHANGE-ME placeholder')]);
+});
+
+test('a scaffolded tenant loads cleanly in dev once filled in', () => {
+  // GIVEN
+  const configDir = copyExampleConfig();
+  writeConfigFile(configDir, 'tenants/hooli-sales.yaml', filledIn(scaffoldTenant({ id: 'hooli-sales', now: NOW, tier: 'sandbox' })));
   // WHEN
   const config = loadConfig({ configDir, environment: 'dev', now: NOW });
   // THEN
@@ -23,7 +61,7 @@ test('a scaffolded tenant loads cleanly in dev', () => {
 test('a scaffolded tenant starts in dev only', () => {
   // GIVEN
   const configDir = copyExampleConfig();
-  writeConfigFile(configDir, 'tenants/hooli-sales.yaml', scaffoldTenant({ id: 'hooli-sales', now: NOW, tier: 'sandbox' }));
+  writeConfigFile(configDir, 'tenants/hooli-sales.yaml', filledIn(scaffoldTenant({ id: 'hooli-sales', now: NOW, tier: 'sandbox' })));
   // WHEN
   const config = loadConfig({ configDir, environment: 'prod', now: NOW });
   // THEN
@@ -34,7 +72,7 @@ test('a tenant with the longest id scaffolds a valid app id', () => {
   // GIVEN
   const id = `h${'x'.repeat(31)}`;
   const configDir = copyExampleConfig();
-  writeConfigFile(configDir, `tenants/${id}.yaml`, scaffoldTenant({ id, now: new Date('2026-08-31T12:00:00Z'), tier: 'standard' }));
+  writeConfigFile(configDir, `tenants/${id}.yaml`, filledIn(scaffoldTenant({ id, now: new Date('2026-08-31T12:00:00Z'), tier: 'standard' })));
   // WHEN
   const config = loadConfig({ configDir, environment: 'dev', now: NOW });
   // THEN
@@ -63,7 +101,7 @@ describe('npm run tenant:new', () => {
     }
   }
 
-  test('writes a tenant file that loads with the first dev tier', () => {
+  test('writes a tenant file that is refused until filled in, then loads with the first dev tier', () => {
     // GIVEN
     const configDir = copyExampleConfig();
     // The scaffold dates its app from the real today, so the example tenants (dated for NOW) go.
@@ -71,9 +109,21 @@ describe('npm run tenant:new', () => {
     // WHEN
     const result = tenantNew(configDir, 'hooli-sales');
     // THEN
-    expect(result.status).toBe(0);
+    expect(result).toEqual({ status: 0, output: expect.stringContaining('refused until every CHANGE-ME value is filled in') });
+    expect(() => loadConfig({ configDir, environment: 'dev' })).toThrow('costCenter: still holds the CHANGE-ME placeholder');
+    writeConfigFile(configDir, 'tenants/hooli-sales.yaml', filledIn(readConfigFile(configDir, 'tenants/hooli-sales.yaml')));
     const config = loadConfig({ configDir, environment: 'dev' });
     expect(config.tenants.map((t) => [t.id, t.apps[0].tier])).toEqual([['hooli-sales', 'sandbox']]);
+  });
+
+  test('refuses a reserved id with a non-zero exit', () => {
+    // GIVEN
+    const configDir = copyExampleConfig();
+    // WHEN
+    const result = tenantNew(configDir, 'pooled');
+    // THEN
+    expect(result).toEqual({ status: 1, output: expect.stringContaining('tenant id "pooled" is reserved') });
+    expect(fs.existsSync(path.join(configDir, 'tenants', 'pooled.yaml'))).toBe(false);
   });
 
   test('refuses an invalid id with a non-zero exit', () => {

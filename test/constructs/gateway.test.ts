@@ -1,7 +1,9 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { Gateway } from '../../lib/constructs/gateway';
+import { BEARER_VALIDATION_REGEX, Gateway } from '../../lib/constructs/gateway';
+import { TokenExchange } from '../../lib/constructs/token-exchange';
 import { ServiceTokenKey } from '../../lib/constructs/service-token-key';
 
 function gatewayStack(props: Partial<ConstructorParameters<typeof Gateway>[2]> = {}) {
@@ -51,8 +53,29 @@ describe('a gateway with one tenant route and one public route', () => {
       Type: 'TOKEN',
       IdentitySource: 'method.request.header.Authorization',
       AuthorizerResultTtlInSeconds: 45,
-      IdentityValidationExpression: Match.stringLikeRegexp('^\\^Bearer '),
+      IdentityValidationExpression: BEARER_VALIDATION_REGEX,
     });
+  });
+
+  test('the authorizer\'s identity validation accepts the Bearer scheme in any case (RFC 9110)', () => {
+    const [authorizer] = Object.values(template.findResources('AWS::ApiGateway::Authorizer'));
+    const validation = new RegExp(authorizer.Properties.IdentityValidationExpression);
+    for (const scheme of ['Bearer', 'bearer', 'BEARER']) expect(validation.test(`${scheme} aaa.bbb.ccc`)).toBe(true);
+    expect(validation.test('Basic aaa.bbb.ccc')).toBe(false);
+  });
+
+  test('the gateway\'s 401 names the Bearer scheme in WWW-Authenticate', () => {
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'UNAUTHORIZED',
+      ResponseParameters: Match.objectLike({ 'gatewayresponse.header.WWW-Authenticate': '\'Bearer realm="microplane"\'' }),
+    });
+  });
+
+  test('the authorizer verifies the platform audience', () => {
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: Match.objectLike({ ROUTE_SCOPES: Match.anyValue() }) } },
+    }));
+    expect(fn.Properties.Environment.Variables.SERVICE_TOKEN_AUDIENCE).toBe('microplane-dev-api');
   });
 
   test('the authorizer learns every tenant route and its scope', () => {
@@ -65,7 +88,6 @@ describe('a gateway with one tenant route and one public route', () => {
       { method: 'DELETE', path: '/v1/notes/{id}', scope: 'notes.write' },
     ]);
     expect(variables.APP_REGISTRY_PREFIX).toBe('/microplane/dev/apps/');
-    expect(variables.SERVICE_TOKEN_ISSUER).toBe('https://microplane.dev.invalid');
     expect(gateway.tenantRoutes).toHaveLength(2);
   });
 
@@ -134,4 +156,64 @@ test('the signing key is an ECC P-256 signing key with its own alias', () => {
   const template = Template.fromStack(stack);
   template.hasResourceProperties('AWS::KMS::Key', { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
   template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/microplane/dev/service-token-signing' });
+});
+
+describe('the service token issuer', () => {
+  const authorizerEnv = (stack: Stack) =>
+    Object.values(
+      Template.fromStack(stack).findResources('AWS::Lambda::Function', {
+        Properties: { Environment: { Variables: Match.objectLike({ ROUTE_SCOPES: Match.anyValue() }) } },
+      }),
+    )[0].Properties.Environment.Variables;
+
+  test('defaults to the stage URL, without a trailing slash, built from the API id and not the stage', () => {
+    // GIVEN
+    const { stack, gateway, fn } = gatewayStack();
+    // WHEN
+    gateway.addTenantRoute('GET', '/v1/whoami', fn, 'whoami.read');
+    // THEN the authorizer's issuer references the RestApi only: a reference to the Stage would be a cycle
+    expect(stack.resolve(gateway.issuer)).toEqual({
+      'Fn::Join': ['', ['https://', { Ref: stack.getLogicalId(gateway.api.node.defaultChild as CfnResource) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/live']],
+    });
+    expect(authorizerEnv(stack).SERVICE_TOKEN_ISSUER).toEqual(stack.resolve(gateway.issuer));
+  });
+
+  test('follows a custom stage name', () => {
+    const { stack, gateway } = gatewayStack({ stageName: 'v2' });
+    expect(JSON.stringify(stack.resolve(gateway.issuer))).toMatch(/"\/v2"\]\]\}$/);
+  });
+
+  test('is the configured issuer when one is given, e.g. a custom domain', () => {
+    const { stack, gateway, fn } = gatewayStack({ issuer: 'https://id.example.com' });
+    gateway.addTenantRoute('GET', '/v1/whoami', fn, 'whoami.read');
+    expect(gateway.issuer).toBe('https://id.example.com');
+    expect(authorizerEnv(stack).SERVICE_TOKEN_ISSUER).toBe('https://id.example.com');
+  });
+
+  test('is the one the token exchange signs with and the discovery document names', () => {
+    // GIVEN
+    const { stack, gateway, fn } = gatewayStack();
+    gateway.addTenantRoute('GET', '/v1/whoami', fn, 'whoami.read');
+    const serviceTokenKey = stack.node.findChild('Key') as ServiceTokenKey;
+    // WHEN
+    const exchange = new TokenExchange(stack, 'Exchange', {
+      gateway,
+      serviceTokenKey,
+      userPool: new cognito.UserPool(stack, 'Pool'),
+      appRegistryPrefix: '/microplane/dev/apps/',
+    });
+    // THEN
+    const template = Template.fromStack(stack);
+    const variablesOf = (fn: lambda.Function) =>
+      template.toJSON().Resources[stack.getLogicalId(fn.node.defaultChild as CfnResource)].Properties.Environment.Variables;
+    const issuer = JSON.parse(JSON.stringify(stack.resolve(gateway.issuer)));
+    expect(variablesOf(exchange.tokenFunction.function)).toMatchObject({ SERVICE_TOKEN_ISSUER: issuer, SERVICE_TOKEN_AUDIENCE: 'microplane-dev-api' });
+    expect(variablesOf(exchange.jwksFunction.function)).toMatchObject({ SERVICE_TOKEN_ISSUER: issuer });
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'openid-configuration' });
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'GET',
+      AuthorizationType: 'NONE',
+      Integration: Match.objectLike({ Uri: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([Match.objectLike({ 'Fn::GetAtt': [Match.stringLikeRegexp('^ExchangeJwks'), 'Arn'] })])] }) }),
+    });
+  });
 });

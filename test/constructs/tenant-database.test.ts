@@ -12,6 +12,8 @@ function databaseStack(props: Partial<ConstructorParameters<typeof TenantDatabas
   const database = new TenantDatabase(stack, 'Db', {
     vpc: network.vpc,
     encryptionKey: key,
+    adminSecretEncryptionKey: key,
+    adminSecretReaderArns: ['arn:aws:iam::111111111111:role/microplane-dev-schema-provisioner'],
     clusterIdentifier: 'microplane-dev-pooled',
     ...props,
   });
@@ -93,4 +95,78 @@ test('the data network can be imported elsewhere from two subnet ids, and only t
   const vpc = importDataNetwork(stack, 'Vpc', { vpcId: 'vpc-1', dataSubnetIds: ['subnet-a', 'subnet-b'] });
   expect(vpc.isolatedSubnets.map((s) => s.subnetId)).toEqual(['subnet-a', 'subnet-b']);
   expect(() => importDataNetwork(stack, 'Bad', { vpcId: 'vpc-1', dataSubnetIds: ['subnet-a'] })).toThrow('expected 2 data subnet ids');
+});
+
+describe('the cluster admin secret', () => {
+  const { stack, key } = databaseStack({ deployingRoleArn: 'arn:aws:iam::111111111111:role/deployer' });
+  const template = Template.fromStack(stack);
+  const statements = () => Object.values(template.findResources('AWS::SecretsManager::ResourcePolicy'))[0].Properties.ResourcePolicy.Statement;
+
+  test('is encrypted with the platform key it is given, never the AWS managed key', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'microplane-dev-pooled/admin',
+      KmsKeyId: { 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as never), 'Arn'] },
+    });
+  });
+
+  test('may be read only by the named readers and the deploying role (which sets the cluster password from it)', () => {
+    expect(statements()).toContainEqual({
+      Sid: 'OnlyNamedReaders',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'secretsmanager:GetSecretValue',
+      Resource: '*',
+      Condition: {
+        ArnNotEquals: {
+          'aws:PrincipalArn': ['arn:aws:iam::111111111111:role/microplane-dev-schema-provisioner', 'arn:aws:iam::111111111111:role/deployer'],
+        },
+      },
+    });
+  });
+
+  test('may be changed only by the deploying role', () => {
+    expect(statements()).toContainEqual(
+      expect.objectContaining({ Sid: 'OnlyDeploymentsChange', Condition: { ArnNotEquals: { 'aws:PrincipalArn': ['arn:aws:iam::111111111111:role/deployer'] } } }),
+    );
+  });
+
+  test('is tagged as a cluster admin secret of its cluster, for the rotation function', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Tags: Match.arrayWith([
+        { Key: 'microplane:cluster-id', Value: 'microplane-dev-pooled' },
+        { Key: 'microplane:secret', Value: 'cluster-admin' },
+      ]),
+    });
+  });
+
+  test('is not rotated unless a rotation is given', () => {
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
+  });
+});
+
+test('with a rotation, the admin login rotates on schedule once the cluster uses it, and the rotation role may read and change it', () => {
+  const { stack, database } = databaseStack({
+    deployingRoleArn: 'arn:aws:iam::111111111111:role/deployer',
+    adminSecretRotation: {
+      functionArn: 'arn:aws:lambda:eu-west-1:111111111111:function:rotation',
+      roleArn: 'arn:aws:iam::111111111111:role/microplane-dev-secret-rotation',
+      interval: Duration.days(7),
+    },
+  });
+  const template = Template.fromStack(stack);
+  const [schedule] = Object.values(template.findResources('AWS::SecretsManager::RotationSchedule'));
+  expect(schedule.Properties).toEqual({
+    SecretId: { Ref: expect.stringMatching(/SecretAttachment/) },
+    RotationLambdaARN: 'arn:aws:lambda:eu-west-1:111111111111:function:rotation',
+    RotationRules: { AutomaticallyAfterDays: 7 },
+    RotateImmediatelyOnUpdate: false,
+  });
+  expect(schedule.DependsOn).toEqual(expect.arrayContaining([stack.getLogicalId(database.cluster.node.defaultChild as never)]));
+  const policy = JSON.stringify(template.findResources('AWS::SecretsManager::ResourcePolicy'));
+  expect(policy.match(/microplane-dev-secret-rotation/g)).toHaveLength(2);
+});
+
+test('the admin secret is retained with the cluster, so removing the cluster never loses its master password', () => {
+  const { stack } = databaseStack();
+  Template.fromStack(stack).hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
 });

@@ -53,15 +53,47 @@ test('key administrators may manage a tenant key but never use it', () => {
   }
 });
 
-test('named administrators replace the account as key administrators', () => {
-  const { template } = keysStack({ administrators: [new iam.ArnPrincipal('arn:aws:iam::111111111111:role/key-admins')] });
+test('named administrators and the deploying role replace the account as key administrators', () => {
+  const { template } = keysStack({
+    administrators: [new iam.ArnPrincipal('arn:aws:iam::111111111111:role/key-admins')],
+    deployingRole: new iam.ArnPrincipal('arn:aws:iam::111111111111:role/deployer'),
+  });
   template.hasResourceProperties('AWS::KMS::Key', {
     KeyPolicy: Match.objectLike({
       Statement: Match.arrayWith([
-        Match.objectLike({ Sid: 'KeyAdministration', Principal: { AWS: 'arn:aws:iam::111111111111:role/key-admins' } }),
+        Match.objectLike({
+          Sid: 'KeyAdministration',
+          Principal: { AWS: ['arn:aws:iam::111111111111:role/key-admins', 'arn:aws:iam::111111111111:role/deployer'] },
+        }),
       ]),
     }),
   });
+});
+
+test('by default the deploying role is the bootstrap CloudFormation execution role, which must keep kms:PutKeyPolicy', () => {
+  const { template } = keysStack({ administrators: [new iam.ArnPrincipal('arn:aws:iam::111111111111:role/key-admins')] });
+  const [key] = Object.values(template.findResources('AWS::KMS::Key'));
+  const admin = key.Properties.KeyPolicy.Statement.find((statement: { Sid: string }) => statement.Sid === 'KeyAdministration');
+  expect(admin.Principal.AWS).toContainEqual({
+    'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-${AWS::AccountId}-${AWS::Region}',
+  });
+  expect(admin.Action).toContain('kms:PutKeyPolicy');
+});
+
+test('no statement lets a principal grant itself use of a tenant key: no kms:Create*/kms:Put* wildcards, grants only for AWS resources', () => {
+  // GIVEN the account as administrator, as in an environment without named administrators
+  const { template } = keysStack();
+  for (const key of Object.values(template.findResources('AWS::KMS::Key'))) {
+    const statements = key.Properties.KeyPolicy.Statement as Array<{ Sid: string; Action: string[]; Condition?: Record<string, Record<string, unknown>> }>;
+    for (const statement of statements) {
+      expect(statement.Action).not.toEqual(expect.arrayContaining([expect.stringMatching(/^kms:(Create|Put)?\*$/)]));
+      if (statement.Action.includes('kms:CreateGrant')) {
+        expect(statement.Condition?.Bool).toEqual({ 'kms:GrantIsForAWSResource': 'true' });
+      }
+    }
+    const admin = statements.find((statement) => statement.Sid === 'KeyAdministration')!;
+    expect(admin.Action).not.toContain('kms:CreateGrant');
+  }
 });
 
 test('keys are retained by default and destroyed only when asked', () => {
@@ -126,7 +158,7 @@ test('AWS services may use a tenant key only on the account\'s behalf through km
       Statement: Match.arrayWith([
         Match.objectLike({
           Sid: 'UseThroughAwsServices',
-          Action: Match.arrayWith(['kms:Decrypt', 'kms:CreateGrant']),
+          Action: Match.arrayWith(['kms:Decrypt']),
           Condition: {
             StringEquals: {
               'kms:ViaService': [

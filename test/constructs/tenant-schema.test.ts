@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { TenantKeys } from '../../lib/constructs/tenant-keys';
@@ -9,11 +9,18 @@ import { joinedJson } from '../support/platform';
 const stack = new Stack();
 const keys = new TenantKeys(stack, 'Keys', { tenantIds: ['acme-foods'], environmentName: 'dev' });
 const role = new iam.Role(stack, 'TenantRole', { assumedBy: new iam.AccountRootPrincipal() });
-new TenantSchema(stack, 'Schema', {
+const schema = new TenantSchema(stack, 'Schema', {
   tenantId: 'acme-foods',
   environmentName: 'dev',
   tenantKey: keys.keyFor('acme-foods'),
   tenantRole: role,
+  provisionerRoleArn: 'arn:aws:iam::111111111111:role/microplane-dev-schema-provisioner',
+  rotation: {
+    functionArn: 'arn:aws:lambda:eu-west-1:111111111111:function:rotation',
+    roleArn: 'arn:aws:iam::111111111111:role/microplane-dev-secret-rotation',
+    interval: Duration.days(30),
+  },
+  deployingRoleArn: 'arn:aws:iam::111111111111:role/deployer',
   clusterArn: 'arn:aws:rds:eu-west-1:111111111111:cluster:microplane-dev-pooled',
   adminSecretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:admin-abc',
   provisionerServiceToken: 'arn:aws:lambda:eu-west-1:111111111111:function:provider',
@@ -38,18 +45,74 @@ test('the tenant\'s database login is a generated secret under the tenant key, t
   });
 });
 
-test('only sessions tagged with the tenant may read the secret', () => {
-  template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
-    ResourcePolicy: {
-      Statement: [
-        Match.objectLike({
-          Effect: 'Deny',
-          Action: 'secretsmanager:GetSecretValue',
-          Principal: { AWS: '*' },
-          Condition: { StringNotEquals: { 'aws:PrincipalTag/TenantId': 'acme-foods' } },
-        }),
-      ],
+function secretPolicyStatements(): Array<Record<string, unknown>> {
+  const [policy] = Object.values(template.findResources('AWS::SecretsManager::ResourcePolicy'));
+  return policy.Properties.ResourcePolicy.Statement;
+}
+
+test('only sessions tagged with the tenant, the schema provisioner and the rotation function may read the secret', () => {
+  expect(secretPolicyStatements()).toContainEqual({
+    Sid: 'OnlyNamedReaders',
+    Effect: 'Deny',
+    Action: 'secretsmanager:GetSecretValue',
+    Principal: { AWS: '*' },
+    Resource: '*',
+    Condition: {
+      StringNotEquals: { 'aws:PrincipalTag/TenantId': 'acme-foods' },
+      ArnNotEquals: {
+        'aws:PrincipalArn': ['arn:aws:iam::111111111111:role/microplane-dev-schema-provisioner', 'arn:aws:iam::111111111111:role/microplane-dev-secret-rotation'],
+      },
     },
+  });
+});
+
+test('nobody but the deploying role and the rotation function may change the secret, its stages, tags or policy', () => {
+  expect(secretPolicyStatements()).toContainEqual({
+    Sid: 'OnlyDeploymentsChange',
+    Effect: 'Deny',
+    Action: [
+      'secretsmanager:PutSecretValue',
+      'secretsmanager:UpdateSecret',
+      'secretsmanager:UpdateSecretVersionStage',
+      'secretsmanager:PutResourcePolicy',
+      'secretsmanager:DeleteResourcePolicy',
+      'secretsmanager:TagResource',
+      'secretsmanager:UntagResource',
+    ],
+    Principal: { AWS: '*' },
+    Resource: '*',
+    Condition: { ArnNotEquals: { 'aws:PrincipalArn': ['arn:aws:iam::111111111111:role/deployer', 'arn:aws:iam::111111111111:role/microplane-dev-secret-rotation'] } },
+  });
+});
+
+test('the tenant stack adds no policy to the platform\'s provisioner or rotation roles (their rights come from the platform stack)', () => {
+  const attached = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) => policy.Properties.Roles ?? []);
+  expect(JSON.stringify(attached)).not.toMatch(/schema-provisioner|secret-rotation/);
+});
+
+test('the login rotates on the configured schedule, only after the provisioner created it', () => {
+  const schedules = template.findResources('AWS::SecretsManager::RotationSchedule');
+  expect(Object.values(schedules)).toEqual([
+    expect.objectContaining({
+      Properties: {
+        SecretId: { Ref: expect.stringMatching(/^SchemaSecret/) },
+        RotationLambdaARN: 'arn:aws:lambda:eu-west-1:111111111111:function:rotation',
+        RotationRules: { AutomaticallyAfterDays: 30 },
+        RotateImmediatelyOnUpdate: false,
+      },
+      DependsOn: [stack.getLogicalId(schema.resource.node.defaultChild as never)],
+    }),
+  ]);
+});
+
+test('the secret\'s tags tell the rotation function which cluster and admin login change its password', () => {
+  template.hasResourceProperties('AWS::SecretsManager::Secret', {
+    Tags: Match.arrayWith([
+      { Key: 'microplane:admin-secret-arn', Value: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:admin-abc' },
+      { Key: 'microplane:cluster-arn', Value: 'arn:aws:rds:eu-west-1:111111111111:cluster:microplane-dev-pooled' },
+      { Key: 'microplane:database', Value: 'microplane' },
+      { Key: 'microplane:secret', Value: 'tenant-login' },
+    ]),
   });
 });
 

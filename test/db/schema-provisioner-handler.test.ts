@@ -1,4 +1,4 @@
-import { ROLE_TEMPLATE } from './support/provisioner-env';
+import './support/provisioner-env';
 import {
   BeginTransactionCommand,
   CommitTransactionCommand,
@@ -10,14 +10,13 @@ import {
   type ExecuteStatementCommandOutput,
 } from '@aws-sdk/client-rds-data';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { STSClient } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { CdkCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHandler, handler, type ProvisionerDependencies } from '../../lambdas/schema-provisioner/handler';
 import { loadMigrations, migrationsChecksum, MIGRATIONS_DIR, type Migration } from '../../lambdas/schema-provisioner/migrations';
 import { splitSqlStatements } from '../../lambdas/schema-provisioner/sql-splitter';
-import { TenantCredentials } from '../../lambdas/shared/tenant-credentials';
 import { captureLogs } from '../lambdas/support/aws';
 import { migrationsFolder, NOTES_V1 } from './support/tenant-cluster';
 
@@ -26,7 +25,6 @@ const CLUSTER_ARN = 'arn:aws:rds:eu-west-1:123456789012:cluster:microplane-dev-p
 const ADMIN_SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:microplane/dev/database/admin-AAAAAA';
 const TENANT_SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:microplane/dev/tenants/acme/database-BBBBBB';
 const PASSWORD = 'Tenant0Password0From0The0Secret0000000001';
-const TENANT_SESSION = { AccessKeyId: 'ASIATENANTACME', SecretAccessKey: 'tenant-secret-key', SessionToken: 'tenant-session' };
 const BROKEN = 'CREATE TABLE partial (id int);\nINSERT INTO missing_table VALUES (1);';
 
 const sts = mockClient(STSClient);
@@ -41,15 +39,12 @@ beforeEach(() => {
   sts.reset();
   secrets.reset();
   rds.reset();
-  sts.on(AssumeRoleCommand).resolves({ Credentials: { ...TENANT_SESSION, Expiration: new Date(Date.now() + 900_000) } });
   secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: 'tenant_acme', password: PASSWORD }) });
   fakeDataApi();
   migrations = migrationsFolder({ '0001_notes.sql': NOTES_V1, '0002_tags.sql': 'CREATE TABLE tags (tag text);' }).migrations;
   deps = {
-    tenantCredentials: new TenantCredentials({ roleArnTemplate: ROLE_TEMPLATE, sts: new STSClient({ region: REGION }) }),
     rdsData: new RDSDataClient({ region: REGION }),
-    rdsDataFor: (credentials) => new RDSDataClient({ region: REGION, credentials }),
-    secretsManagerFor: (credentials) => new SecretsManagerClient({ region: REGION, credentials }),
+    secretsManager: new SecretsManagerClient({ region: REGION }),
     migrations: () => migrations,
     logger: new Logger({ serviceName: 'schema-provisioner' }),
   };
@@ -133,24 +128,16 @@ function transcript(): string[] {
   });
 }
 
-/** The credentials a mocked call's client was built with. */
-async function credentialsOf(call: { thisValue: unknown }): Promise<{ accessKeyId: string }> {
-  const client = call.thisValue as { config: { credentials: () => Promise<{ accessKeyId: string }> } };
-  return client.config.credentials();
-}
-
 describe('Create', () => {
-  test('reads the tenant secret as the tenant: the tenant role assumed with its TenantId tag', async () => {
+  test('reads the tenant secret as its own role, which the tenant stack granted that one secret, and never assumes a tenant role', async () => {
     // WHEN
     await createHandler(deps)(event('Create'));
-    // THEN the secret was read by a client whose credentials are the tenant's session
+    // THEN the secret was read by the function's own client
     const [read] = secrets.commandCalls(GetSecretValueCommand);
     expect(read.args[0].input).toEqual({ SecretId: TENANT_SECRET_ARN });
-    expect(await credentialsOf(read)).toMatchObject({ accessKeyId: 'ASIATENANTACME' });
-    // AND that session is the tenant role's, tagged with the tenant (the SDK resolves credentials lazily)
-    expect(sts.commandCalls(AssumeRoleCommand).map((call) => call.args[0].input)).toEqual([
-      expect.objectContaining({ RoleArn: 'arn:aws:iam::123456789012:role/microplane-dev-tenant-acme', Tags: [{ Key: 'TenantId', Value: 'acme' }] }),
-    ]);
+    expect(read.thisValue).toBe(deps.secretsManager);
+    // AND no tenant credentials were obtained: the provisioner holds no sts:AssumeRole right
+    expect(sts.calls()).toHaveLength(0);
   });
 
   test('sends the provisioning statements as the admin, then the migrations as the tenant, in order', async () => {
@@ -185,13 +172,12 @@ describe('Create', () => {
     ]);
   });
 
-  test('every statement goes to the cluster and database of the properties; tenant statements with tenant credentials', async () => {
+  test('every statement goes to the cluster and database of the properties; tenant statements log in with the tenant secret', async () => {
     await createHandler(deps)(event('Create'));
     const statements = rds.commandCalls(ExecuteStatementCommand);
     expect(statements.every((call) => call.args[0].input.resourceArn === CLUSTER_ARN && call.args[0].input.database === 'microplane')).toBe(true);
     const tenantCalls = statements.filter((call) => call.args[0].input.secretArn === TENANT_SECRET_ARN);
     expect(tenantCalls.length).toBeGreaterThan(0);
-    expect(await credentialsOf(tenantCalls[0])).toMatchObject({ accessKeyId: 'ASIATENANTACME' });
     const adminCall = statements.find((call) => call.args[0].input.secretArn === ADMIN_SECRET_ARN);
     expect(adminCall?.thisValue).toBe(deps.rdsData);
   });
@@ -294,6 +280,6 @@ test('the exported handler provisions with the real clients and the migrations s
   const response = await handler(event('Create'));
   // THEN
   expect(response.Data).toEqual({ Schema: 'tenant_acme', Role: 'tenant_acme', Version: shipped.at(-1)?.version ?? '' });
-  const [read] = secrets.commandCalls(GetSecretValueCommand);
-  expect(await credentialsOf(read)).toMatchObject({ accessKeyId: 'ASIATENANTACME' });
+  expect(secrets.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input)).toEqual([{ SecretId: TENANT_SECRET_ARN }]);
+  expect(sts.calls()).toHaveLength(0);
 });

@@ -29,11 +29,21 @@ describe.each(config.tenants.map((tenant) => [tenant.id, tenant] as const))('ten
     template.hasResourceProperties('AWS::SSM::Parameter', { Name: `/microplane/dev/tenants/${tenantId}` });
   });
 
-  test('trusts the tenant functions role and the schema provisioner, each only with the tenant tag', () => {
+  test('trusts no platform role: only a service token whose TenantId tag names the tenant, through the platform\'s OIDC provider', () => {
     const trust = JSON.stringify(template.findResources('AWS::IAM::Role', { Properties: { RoleName: `microplane-dev-tenant-${tenantId}` } }));
-    expect(trust).toContain(':role/microplane-dev-tenant-functions');
-    expect(trust).toContain(':role/microplane-dev-schema-provisioner');
+    expect(trust).not.toContain(':role/microplane-dev-tenant-functions');
+    expect(trust).not.toContain(':role/microplane-dev-schema-provisioner');
+    expect(trust).toContain('"Action":["sts:AssumeRoleWithWebIdentity","sts:TagSession"]');
     expect(trust).toContain(`"aws:RequestTag/TenantId":"${tenantId}"`);
+    template.hasParameter('*', { Type: 'AWS::SSM::Parameter::Value<String>', Default: '/microplane/dev/platform/identity/service-token-provider-arn' });
+  });
+
+  test('rotates the tenant\'s database login with the platform\'s rotation function', () => {
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      SecretId: { Ref: Match.stringLikeRegexp('^SchemaSecret') },
+      RotationRules: { AutomaticallyAfterDays: 30 },
+    });
+    template.hasParameter('*', { Type: 'AWS::SSM::Parameter::Value<String>', Default: '/microplane/dev/platform/database/secret-rotation-function-arn' });
   });
 
   if (tenant.isolation === 'siloed') {
@@ -46,6 +56,21 @@ describe.each(config.tenants.map((tenant) => [tenant.id, tenant] as const))('ten
       template.hasResourceProperties('Custom::MicroplaneTenantSchema', {
         ClusterArn: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
       });
+    });
+
+    test('a siloed cluster\'s admin login is under the platform data key, not the tenant\'s, readable only by the provisioner, rotation and deployments', () => {
+      template.hasResourceProperties('AWS::SecretsManager::Secret', {
+        Name: `microplane-dev-${tenantId}/admin`,
+        KmsKeyId: { 'Fn::Join': ['', Match.arrayWith([':alias/microplane/dev/platform-data'])] },
+      });
+      const policies = Object.values(template.findResources('AWS::SecretsManager::ResourcePolicy'));
+      const adminPolicy = policies.find((policy) => JSON.stringify(policy.Properties.SecretId).includes('DatabaseClusterSecretAttachment'));
+      const readers = adminPolicy!.Properties.ResourcePolicy.Statement.find((statement: { Sid: string }) => statement.Sid === 'OnlyNamedReaders');
+      const names = JSON.stringify(readers.Condition.ArnNotEquals['aws:PrincipalArn']);
+      expect(names).toContain(':role/microplane-dev-schema-provisioner');
+      expect(names).toContain(':role/microplane-dev-secret-rotation');
+      expect(names).toContain('cfn-exec-role');
+      expect(names).not.toContain('tenant');
     });
   } else {
     test('a pooled tenant uses the pooled cluster and has no cluster of its own', () => {

@@ -4,8 +4,19 @@ import { clearCaches } from '@aws-lambda-powertools/parameters';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context, Statement } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { captureLogs, fakeKms, fakeRegistry } from '../support/aws';
-import { appRecord, COGNITO_ISSUER, cognitoAccessClaims, isoDay, PLATFORM_ENV, serviceClaims, SIGNING_KEY_ID } from '../support/fixtures';
-import { ecKey, hs256Token, nowSeconds, rsaKey, signToken, tamperPayload, unsignedToken, type Claims } from '../support/tokens';
+import {
+  appRecord,
+  COGNITO_ISSUER,
+  cognitoAccessClaims,
+  isoDay,
+  PLATFORM_ENV,
+  serviceClaims,
+  SERVICE_TOKEN_AUDIENCE,
+  sessionTagsClaim,
+  SIGNING_KEY_ID,
+} from '../support/fixtures';
+import { sign } from 'node:crypto';
+import { ecKey, hs256Token, nowSeconds, rsaKey, signToken, tamperPayload, unsignedToken, type Claims, type Header } from '../support/tokens';
 
 Object.assign(process.env, PLATFORM_ENV);
 
@@ -57,9 +68,11 @@ beforeAll(async () => {
   await authorize(bearer()); // a warm container: the signing key is loaded
 });
 
+let logs: ReturnType<typeof captureLogs>;
+
 beforeEach(() => {
   useFakeAws();
-  captureLogs();
+  logs = captureLogs();
 });
 
 afterEach(() => jest.restoreAllMocks());
@@ -77,6 +90,8 @@ describe('a valid service token', () => {
         Action: 'execute-api:Invoke',
         Resource: [`${STAGE_ARN}GET/v1/whoami`, `${STAGE_ARN}GET/v1/notes`, `${STAGE_ARN}GET/v1/notes/*`],
       },
+      // An IAM * also matches /, so the {noteId} wildcard must not reach deeper paths.
+      { Effect: 'Deny', Action: 'execute-api:Invoke', Resource: [`${STAGE_ARN}GET/v1/notes/*/*`] },
     ]);
   });
 
@@ -104,7 +119,7 @@ describe('a valid service token', () => {
   });
 
   test('carries the usage key of its app so the app is metered on its usage plan', async () => {
-    const result = await authorize(bearer({ aud: 'acme-crm', app_id: 'acme-crm', scope: 'whoami.read' }));
+    const result = await authorize(bearer({ app_id: 'acme-crm', scope: 'whoami.read' }));
     expect(result.usageIdentifierKey).toBe('usage-key-acme-crm');
   });
 
@@ -121,7 +136,7 @@ describe('a valid service token', () => {
 
   test('loses the scopes its app no longer has', async () => {
     // GIVEN the CRM app now has only whoami.read
-    const token = bearer({ aud: 'acme-crm', app_id: 'acme-crm', scope: 'whoami.read notes.read' });
+    const token = bearer({ app_id: 'acme-crm', scope: 'whoami.read notes.read' });
     // WHEN
     const result = await authorize(token);
     // THEN
@@ -144,25 +159,25 @@ describe('a route whose scope the token lacks is not allowed (API Gateway answer
 
 describe('an app that may not call is denied everything (403)', () => {
   test('a tenant-A token naming a tenant-B app is denied', async () => {
-    expectDenyAll(await authorize(bearer({ tenant_id: 'acme', aud: 'globex-notes', app_id: 'globex-notes' })));
+    expectDenyAll(await authorize(bearer({ tenant_id: 'acme', app_id: 'globex-notes' })));
   });
 
   test('a denied app gets no usage key and no context', async () => {
-    const result = await authorize(bearer({ aud: 'acme-old', app_id: 'acme-old' }));
+    const result = await authorize(bearer({ app_id: 'acme-old' }));
     expect(result.usageIdentifierKey).toBeUndefined();
     expect(result.context).toBeUndefined();
   });
 
   test('a token of an expired app is denied', async () => {
-    expectDenyAll(await authorize(bearer({ aud: 'acme-legacy', app_id: 'acme-legacy' })));
+    expectDenyAll(await authorize(bearer({ app_id: 'acme-legacy' })));
   });
 
   test('a token of a disabled app is denied', async () => {
-    expectDenyAll(await authorize(bearer({ aud: 'acme-old', app_id: 'acme-old' })));
+    expectDenyAll(await authorize(bearer({ app_id: 'acme-old' })));
   });
 
   test('a token of an app no longer in the registry is denied', async () => {
-    expectDenyAll(await authorize(bearer({ aud: 'acme-gone', app_id: 'acme-gone' })));
+    expectDenyAll(await authorize(bearer({ app_id: 'acme-gone' })));
   });
 });
 
@@ -180,8 +195,12 @@ describe('a bad token is Unauthorized (401)', () => {
     await expect(authorize(bearer({ iss: 'https://evil.example' }))).rejects.toThrow(/^Unauthorized$/);
   });
 
-  test('a token whose audience is not its app is refused', async () => {
-    await expect(authorize(bearer({ aud: 'acme-crm', app_id: 'acme-notes' }))).rejects.toThrow(/^Unauthorized$/);
+  test('a token whose audience is its app rather than the platform API is refused', async () => {
+    await expect(authorize(bearer({ aud: 'acme-notes' }))).rejects.toThrow(/^Unauthorized$/);
+  });
+
+  test('a token with several audiences is refused', async () => {
+    await expect(authorize(bearer({ aud: [SERVICE_TOKEN_AUDIENCE, 'acme-notes'] }))).rejects.toThrow(/^Unauthorized$/);
   });
 
   test('an unsigned token (alg none) is refused', async () => {
@@ -246,5 +265,93 @@ describe('platform failures', () => {
   test('a registry outage is not mistaken for a bad token', async () => {
     ssm.on(GetParameterCommand).rejects(new Error('ThrottlingException'));
     await expect(authorize(bearer())).rejects.toThrow(expect.objectContaining({ message: expect.not.stringMatching(/^Unauthorized$/) }));
+  });
+});
+
+const b64 = (value: unknown): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+/** A platform-signed token whose signature part is replaced. */
+function withSignature(signature: Buffer): string {
+  const [header, payload] = serviceToken().split('.');
+  return `${header}.${payload}.${signature.toString('base64url')}`;
+}
+/** A token with the platform's real signature but another header. */
+function withHeader(header: Header | string | unknown[]): string {
+  const [, payload, signature] = serviceToken().split('.');
+  return `${typeof header === 'string' ? header : b64(header)}.${payload}.${signature}`;
+}
+function derSigned(): string {
+  const [header, payload] = serviceToken().split('.');
+  return withSignature(sign('sha256', Buffer.from(`${header}.${payload}`), signingKey.privateKey)); // DER, as KMS returns it
+}
+
+describe('a malformed token is a 401 logged at WARN, never a 500, and never logged', () => {
+  const now = nowSeconds();
+  test.each<[string, () => string]>([
+    ['a DER-encoded signature', derSigned],
+    ['a 63-byte signature', () => withSignature(Buffer.alloc(63, 1))],
+    ['a 65-byte signature', () => withSignature(Buffer.alloc(65, 1))],
+    ['an empty signature', () => withSignature(Buffer.alloc(0))],
+    ['a header that is not base64url of anything', () => withHeader('A')],
+    ['a header that is not JSON', () => withHeader(b64('not json'))],
+    ['a header that is a JSON array', () => withHeader(['ES256'])],
+    ['a payload that is not JSON', () => `${serviceToken().split('.')[0]}.${b64('{')}.${serviceToken().split('.')[2]}`],
+    ['a wrong alg', () => withHeader({ alg: 'ES384', typ: 'JWT', kid: SIGNING_KEY_ID })],
+    ['alg none with a real signature', () => withHeader({ alg: 'none', kid: SIGNING_KEY_ID })],
+    ['no kid', () => withHeader({ alg: 'ES256', typ: 'JWT' })],
+    ['an unknown kid', () => withHeader({ alg: 'ES256', typ: 'JWT', kid: 'unknown-key' })],
+    ['a crit header', () => signToken(serviceClaims(), signingKey, { crit: ['exp'], exp: 1 })],
+    ['a lifetime over 15 minutes', () => serviceToken({ iat: now, nbf: now, exp: now + 901 })],
+    ['an iat more than 60 s in the future', () => serviceToken({ iat: now + 120, nbf: now, exp: now + 600 })],
+    ['no iat', () => serviceToken({ iat: undefined })],
+    ['a session-tags tenant other than tenant_id', () => serviceToken({ 'https://aws.amazon.com/tags': sessionTagsClaim('globex') })],
+    ['no session-tags claim', () => serviceToken({ 'https://aws.amazon.com/tags': undefined })],
+    ['two session-tags tenants', () => serviceToken({ 'https://aws.amazon.com/tags': { principal_tags: { TenantId: ['acme', 'globex'] } } })],
+  ])('%s', async (_, token) => {
+    // GIVEN
+    const value = token();
+    // WHEN / THEN
+    await expect(authorize(`Bearer ${value}`)).rejects.toThrow(/^Unauthorized$/);
+    expect(logs.lines()).toContainEqual(expect.objectContaining({ level: 'WARN', message: 'Service token refused', correlation_id: 'request-0001' }));
+    expect(logs.lines().filter((line) => line.level === 'ERROR')).toEqual([]);
+    expect(logs.text()).not.toContain(value.split('.')[2] || value);
+  });
+
+  test('a token issued 30 s ahead of our clock is accepted: the allowed skew is 60 s', async () => {
+    const result = await authorize(bearer({ iat: now + 30, nbf: now, exp: now + 600 }));
+    expect(allowedResources(result)).toContain(WHOAMI_ARN);
+  });
+});
+
+describe('the Bearer scheme is case-insensitive', () => {
+  test.each(['bearer', 'BEARER', 'bEaReR'])('%s is accepted', async (scheme) => {
+    const result = await authorize(`${scheme} ${serviceToken()}`);
+    expect(allowedResources(result)).toContain(WHOAMI_ARN);
+  });
+});
+
+describe('metrics count requests and denials per tenant and app', () => {
+  const metricLines = () => logs.lines().filter((line) => '_aws' in line);
+
+  test('an allowed call is counted as a request of its tenant and app', async () => {
+    await authorize(bearer());
+    expect(metricLines()).toContainEqual(expect.objectContaining({ tenantId: 'acme', appId: 'acme-notes', Requests: 1 }));
+    expect(metricLines()[0]).not.toHaveProperty('Denials');
+  });
+
+  test('a route the token lacks the scope for (403) is counted as a denial', async () => {
+    await authorize(bearer({ scope: 'notes.read' }));
+    expect(metricLines()).toContainEqual(expect.objectContaining({ tenantId: 'acme', appId: 'acme-notes', Denials: 1 }));
+  });
+
+  test('a refused token (401) is counted as a denial of an unknown caller', async () => {
+    await expect(authorize(bearer({ iss: 'https://evil.example' }))).rejects.toThrow(/^Unauthorized$/);
+    expect(metricLines()).toContainEqual(expect.objectContaining({ tenantId: 'unknown', Denials: 1 }));
+  });
+
+  test('every log line of a call carries the tenant, the app and the correlation id', async () => {
+    await authorize(bearer({ app_id: 'acme-old' }));
+    expect(logs.lines()).toContainEqual(
+      expect.objectContaining({ message: 'App may not call the API', tenantId: 'acme', appId: 'acme-old', correlation_id: 'request-0001' }),
+    );
   });
 });

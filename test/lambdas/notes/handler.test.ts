@@ -1,3 +1,4 @@
+import { encodeCursor } from '../../../lambdas/notes/cursor';
 import { captureLogs } from '../support/aws';
 import {
   authorizer,
@@ -541,11 +542,113 @@ describe('failures and logs', () => {
     await api.create({ title: 'SECRET-TITLE', body: 'SECRET-BODY' });
     await api.create({ title: 'SECRET-TITLE', color: 'SECRET-FIELD-VALUE' });
     await api.list({ q: 'SECRET-QUERY' });
-    const lines = logs.lines();
+    const lines = logs.lines().filter((line) => !('_aws' in line)); // metrics carry dimensions, not log keys
     expect(lines.length).toBeGreaterThanOrEqual(3);
     for (const line of lines) {
       expect(line).toMatchObject({ tenantId: 'acme', appId: 'acme-notes', correlation_id: expect.stringMatching(/^request-/) });
     }
     expect(logs.text()).not.toMatch(/SECRET/);
+  });
+});
+
+describe('hostile input never gets a 500', () => {
+  const UUID = '0b7c5c7e-1f0a-4d3c-9a57-3c1c2f7f9f10';
+
+  test.each([
+    ['year 0000, which PostgreSQL does not have', '0000-01-01T00:00:00.000000Z'],
+    ['a year before 1970', '1969-12-31T23:59:59.999999Z'],
+  ])('a cursor dated %s is a 400 invalid_cursor', async (_, createdAt) => {
+    const reply = await api.list({ cursor: encodeCursor({ createdAt, id: UUID }) });
+    expect(reply.status).toBe(400);
+    expect(reply.json).toEqual({ code: 'invalid_cursor', message: expect.any(String), details: { parameter: 'cursor' } });
+  });
+
+  test.each([
+    ['the title', '{"title":"\\ud800"}', 'title'],
+    ['a tag', '{"title":"x","tags":["ok","\\udc00"]}', 'tags.1'],
+    ['the body, after a valid pair', '{"title":"x","body":"\\ud83d\\ude00 and \\ude00"}', 'body'],
+    ['a key', '{"title":"x","\\ud800":1}', '\ud800'],
+  ])('a lone UTF-16 surrogate in %s is a 400 invalid_body naming the field, and nothing is stored', async (_, rawBody, field) => {
+    const reply = await api.send('POST', '/v1/notes', { rawBody });
+    expect(reply.status).toBe(400);
+    expect(reply.json).toEqual({ code: 'invalid_body', message: expect.any(String), details: { field } });
+    expect((await api.list()).json.items).toEqual([]);
+  });
+
+  test('a lone surrogate in a PATCH is refused too', async () => {
+    const note = await createNote();
+    const reply = await api.send('PATCH', '/v1/notes/{id}', { id: note.id, rawBody: '{"title":"\\udfff"}', headers: { 'If-Match': '"1"' } });
+    expect(reply.json).toMatchObject({ code: 'invalid_body', details: { field: 'title' } });
+  });
+
+  test('an escaped surrogate pair is one character and is stored as sent', async () => {
+    const reply = await api.send('POST', '/v1/notes', { rawBody: '{"title":"\\ud83d\\ude00"}' });
+    expect(reply.status).toBe(201);
+    expect(reply.json.title).toBe('😀');
+  });
+});
+
+describe('the Content-Type of a body', () => {
+  test.each(['text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', 'application/jsonx', ''])(
+    '%j is a 415 unsupported_media_type, and nothing is stored',
+    async (contentType) => {
+      const reply = await api.create({ title: 'x' }, { headers: { 'Content-Type': contentType } });
+      expect(reply.status).toBe(415);
+      expect(reply.json).toEqual({ code: 'unsupported_media_type', message: expect.any(String), details: { header: 'Content-Type' } });
+      expect((await api.list()).json.items).toEqual([]);
+    },
+  );
+
+  test('a body without Content-Type is a 415', async () => {
+    const event = notesEvent('POST', '/v1/notes', { body: { title: 'x' } });
+    delete (event.headers as Record<string, string>)['Content-Type'];
+    const reply = await loadNotesModule().createNotesHandler(testDeps(databases, clock))(event);
+    expect(reply.statusCode).toBe(415);
+  });
+
+  test('a PATCH sent as text/plain is a 415', async () => {
+    const note = await createNote();
+    const reply = await api.patch(note.id, { title: 'y' }, '"1"', { headers: { 'Content-Type': 'text/plain' } });
+    expect(reply.status).toBe(415);
+  });
+
+  test.each(['application/json', 'application/json; charset=utf-8', 'Application/JSON;charset=UTF-8', 'application/json ; charset="utf-8"'])(
+    '%j is accepted',
+    async (contentType) => {
+      expect((await api.create({ title: 'x' }, { headers: { 'Content-Type': contentType } })).status).toBe(201);
+    },
+  );
+
+  test('a request without a body needs no Content-Type', async () => {
+    const note = await createNote();
+    expect((await api.delete(note.id, { headers: { 'Content-Type': 'text/plain' } })).status).toBe(204);
+  });
+});
+
+describe('observability', () => {
+  const metricLines = () => logs.lines().filter((line) => '_aws' in line);
+
+  test('the caller\'s Authorization header never reaches the logs', async () => {
+    const headers = { Authorization: 'Bearer SECRET-HEADER.SECRET-PAYLOAD.SECRET-SIGNATURE' };
+    await api.create({ title: 'x' }, { headers });
+    await api.create({ nope: 1 }, { headers });
+    await api.list({ cursor: 'bad' }, { headers });
+    expect(logs.text()).not.toMatch(/SECRET/);
+  });
+
+  test('a request is counted per tenant and app', async () => {
+    await api.create({ title: 'x' });
+    expect(metricLines()).toEqual([expect.objectContaining({ service: 'notes', tenantId: 'acme', appId: 'acme-notes', Requests: 1 })]);
+  });
+
+  test('a request without a caller is counted as a denial of an unknown caller', async () => {
+    await api.list({}, { authorizer: null });
+    expect(metricLines()).toEqual([expect.objectContaining({ tenantId: 'unknown', appId: 'unknown', Denials: 1 })]);
+  });
+
+  test('a database outage is counted as an error', async () => {
+    const handler = loadNotesModule().createNotesHandler({ databaseFor: async () => Promise.reject(new Error('down')) });
+    await new NotesClient(handler).list();
+    expect(metricLines()).toEqual([expect.objectContaining({ tenantId: 'acme', Errors: 1 })]);
   });
 });

@@ -1,6 +1,6 @@
 import { ExecuteStatementCommand, RDSDataClient } from '@aws-sdk/client-rds-data';
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { mockClient } from 'aws-sdk-client-mock';
 import { tenantDatabases } from '../../../lambdas/notes/production';
@@ -9,7 +9,8 @@ import { captureLogs } from '../support/aws';
 import { loadNotesModule, NOTES_ENV, NotesClient } from './support/notes-api';
 
 // The production `databaseFor` at the SDK boundary: SSM for where the tenant's schema lives, STS for the
-// tenant's credentials, and the RDS Data API with the tenant's own secret.
+// tenant's credentials (exchanged for the caller's own service token), and the RDS Data API with the
+// tenant's own secret.
 
 const ssm = mockClient(SSMClient);
 const sts = mockClient(STSClient);
@@ -18,6 +19,9 @@ const rds = mockClient(RDSDataClient);
 const PREFIX = NOTES_ENV.TENANT_DATABASE_PARAMETER_PREFIX;
 const ROLE_TEMPLATE = NOTES_ENV.TENANT_ROLE_ARN_TEMPLATE;
 const START = Date.parse('2025-03-10T12:00:00Z');
+const ACME_TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJ0ZW5hbnRfaWQiOiJhY21lIn0.YWNtZQ';
+const GLOBEX_TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJ0ZW5hbnRfaWQiOiJnbG9iZXgifQ.Z2xvYmV4';
+const TOKENS: Record<string, string> = { acme: ACME_TOKEN, globex: GLOBEX_TOKEN, initech: 'x.y.z', '../acme': 'x.y.z' };
 
 function settings(tenantId: string) {
   return {
@@ -48,7 +52,7 @@ beforeEach(() => {
       Parameter: { Name: `${PREFIX}${tenantId}`, Type: 'String', Value: JSON.stringify(settings(tenantId)) },
     });
   }
-  sts.on(AssumeRoleCommand).callsFake(async () => {
+  sts.on(AssumeRoleWithWebIdentityCommand).callsFake(async () => {
     assumed += 1;
     return {
       Credentials: { AccessKeyId: `ASIA${assumed}`, SecretAccessKey: 'secret', SessionToken: 'session', Expiration: new Date(clock + 900_000) },
@@ -59,7 +63,8 @@ beforeEach(() => {
 
 function databases() {
   const credentials = new TenantCredentials({ roleArnTemplate: ROLE_TEMPLATE, now: () => clock });
-  return tenantDatabases({ parameterPrefix: PREFIX, credentials });
+  const databaseFor = tenantDatabases({ parameterPrefix: PREFIX, credentials });
+  return (tenantId: string, token = TOKENS[tenantId]) => databaseFor(tenantId, token);
 }
 
 test('reads the tenant\'s database settings from SSM under the registry prefix', async () => {
@@ -67,14 +72,20 @@ test('reads the tenant\'s database settings from SSM under the registry prefix',
   expect(ssm.commandCalls(GetParameterCommand).map((call) => call.args[0].input.Name)).toEqual([`${PREFIX}acme`]);
 });
 
-test('assumes the tenant role with the TenantId session tag', async () => {
+test('exchanges the caller\'s service token for the tenant role, never assuming it with its own rights', async () => {
   await databases()('acme');
-  expect(sts.commandCalls(AssumeRoleCommand).map((call) => call.args[0].input)).toEqual([
-    expect.objectContaining({
-      RoleArn: 'arn:aws:iam::123456789012:role/microplane-dev-tenant-acme',
-      Tags: [{ Key: 'TenantId', Value: 'acme' }],
-    }),
+  expect(sts.commandCalls(AssumeRoleWithWebIdentityCommand).map((call) => call.args[0].input)).toEqual([
+    expect.objectContaining({ RoleArn: 'arn:aws:iam::123456789012:role/microplane-dev-tenant-acme', WebIdentityToken: ACME_TOKEN }),
   ]);
+  expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+});
+
+test('a tenant id the token does not prove is refused by STS with 403, before any statement runs', async () => {
+  sts
+    .on(AssumeRoleWithWebIdentityCommand, { RoleArn: 'arn:aws:iam::123456789012:role/microplane-dev-tenant-globex', WebIdentityToken: ACME_TOKEN })
+    .rejects(new STSServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: {}, message: 'Not authorized' }));
+  await expect(databases()('globex', ACME_TOKEN)).rejects.toMatchObject({ status: 403, code: 'forbidden' });
+  expect(rds.calls()).toHaveLength(0);
 });
 
 test('runs statements through the Data API with the tenant\'s secret and cluster, as the tenant', async () => {
@@ -91,7 +102,7 @@ test('runs statements through the Data API with the tenant\'s secret and cluster
   await expect(client.config.credentials()).resolves.toMatchObject({ accessKeyId: 'ASIA1', sessionToken: 'session' });
 });
 
-test('keeps one client per tenant until the tenant\'s credentials are renewed', async () => {
+test('keeps one client per session until its credentials are renewed', async () => {
   const databaseFor = databases();
   const first = await databaseFor('acme');
   expect(await databaseFor('acme')).toBe(first);
@@ -115,7 +126,7 @@ test('a tenant without a registry entry fails, and so does a malformed entry', a
 test('an invalid tenant id reaches neither SSM nor STS', async () => {
   await expect(databases()('../acme')).rejects.toThrow('Invalid tenant id');
   expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(0);
-  expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+  expect(sts.calls()).toHaveLength(0);
 });
 
 test('the deployed handler reads a note through the Data API of the tenant from the authorizer context', async () => {
@@ -140,8 +151,9 @@ test('the deployed handler reads a note through the Data API of the tenant from 
       ],
     ],
   });
-  const api = new NotesClient(createNotesHandler({ databaseFor: databases() }));
-  const reply = await api.get('0b7c5c7e-1f0a-4d3c-9a57-3c1c2f7f9f10');
+  const credentials = new TenantCredentials({ roleArnTemplate: ROLE_TEMPLATE, now: () => clock });
+  const api = new NotesClient(createNotesHandler({ databaseFor: tenantDatabases({ parameterPrefix: PREFIX, credentials }) }));
+  const reply = await api.get('0b7c5c7e-1f0a-4d3c-9a57-3c1c2f7f9f10', { headers: { Authorization: `bearer ${ACME_TOKEN}` } });
   expect(reply.status).toBe(200);
   expect(reply.json).toEqual({
     id: '0b7c5c7e-1f0a-4d3c-9a57-3c1c2f7f9f10',
@@ -164,6 +176,20 @@ test('the deployed handler reads a note through the Data API of the tenant from 
       { name: 'id', value: { stringValue: '0b7c5c7e-1f0a-4d3c-9a57-3c1c2f7f9f10' } },
     ]),
   });
+  // The credentials came from the caller's own token, forwarded by the gateway in Authorization.
+  expect(sts.commandCalls(AssumeRoleWithWebIdentityCommand).map((c) => c.args[0].input.WebIdentityToken)).toEqual([ACME_TOKEN]);
+  jest.restoreAllMocks();
+});
+
+test('the deployed handler answers 403, not 500, when the request carries no service token to exchange', async () => {
+  captureLogs();
+  const { createNotesHandler } = loadNotesModule();
+  const credentials = new TenantCredentials({ roleArnTemplate: ROLE_TEMPLATE, now: () => clock });
+  const api = new NotesClient(createNotesHandler({ databaseFor: tenantDatabases({ parameterPrefix: PREFIX, credentials }) }));
+  const reply = await api.get('0b7c5c7e-1f0a-4d3c-9a57-3c1c2f7f9f10');
+  expect(reply.status).toBe(403);
+  expect(reply.json).toMatchObject({ code: 'forbidden' });
+  expect(sts.calls()).toHaveLength(0);
   jest.restoreAllMocks();
 });
 

@@ -57,6 +57,7 @@ test('every public route is documented with the scope it requires', () => {
   expect(Object.fromEntries(documented)).toEqual({
     'POST /oauth2/token': [],
     'GET /.well-known/jwks.json': [],
+    'GET /.well-known/openid-configuration': [],
     'GET /v1/whoami': ['whoami.read'],
     'POST /v1/notes': ['notes.write'],
     'GET /v1/notes': ['notes.read'],

@@ -69,7 +69,10 @@ test('error responses of the notes routes match the document', async () => {
   await api.delete(note.id, { headers: { 'If-Match': '"7"' } }); // 409
   await api.list({}, { authorizer: null }); // 401
   await api.get(note.id, { authorizer: authorizer({ appId: 'acme-other' }) }); // 404
-  expect(exchanges.map(({ response }) => response.statusCode)).toEqual([400, 400, 413, 201, 422, 400, 400, 404, 428, 409, 409, 409, 401, 404]);
+  await api.create({ title: 'x' }, { headers: { 'Content-Type': 'text/plain' } }); // 415
+  await api.patch(note.id, { title: 'x' }, '"1"', { headers: { 'Content-Type': 'text/plain' } }); // 415
+  await api.send('POST', '/v1/notes', { rawBody: '{"title":"\\ud800"}' }); // 400 invalid_body
+  expect(exchanges.map(({ response }) => response.statusCode)).toEqual([400, 400, 413, 201, 422, 400, 400, 404, 428, 409, 409, 409, 401, 404, 415, 415, 400]);
   expectAllConform();
 });
 

@@ -53,6 +53,7 @@ test('a token exchange answers 200 with the documented token response', async ()
 
 test.each<[string, Record<string, string>, number]>([
   ['a wrong grant type', { grant_type: 'password' }, 400],
+  ['a resource indicator', { resource: 'https://api.example.com/' }, 400],
   ['an unknown audience', { audience: 'acme-unknown' }, 400],
   ['a scope the app lacks', { scope: 'admin.write' }, 400],
 ])('a token exchange with %s answers the documented OAuth error', async (_, overrides, status) => {
@@ -71,6 +72,18 @@ test('the JWKS answers the documented key set', async () => {
   const response = await jwks({ httpMethod: 'GET', path: '/.well-known/jwks.json', requestContext: { requestId: 'r-1' } } as unknown as APIGatewayProxyEvent);
   expect(response.statusCode).toBe(200);
   expectConforms(contract, 'GET', '/.well-known/jwks.json', response);
+});
+
+test('the OIDC discovery document answers as documented', async () => {
+  const path = '/.well-known/openid-configuration';
+  const response = await jwks({ httpMethod: 'GET', path, resource: path, requestContext: { requestId: 'r-3' } } as unknown as APIGatewayProxyEvent);
+  expect(response.statusCode).toBe(200);
+  expectConforms(contract, 'GET', path, response);
+});
+
+test('a 401 without WWW-Authenticate departs from the document', () => {
+  const refused = { statusCode: 401, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code: 'unauthorized', message: 'm', details: {} }) };
+  expect(contract.problems('GET', '/v1/whoami', refused)).toEqual(['required header WWW-Authenticate is missing']);
 });
 
 test('whoami answers the documented caller and 401 envelope', async () => {

@@ -1,4 +1,4 @@
-import type { PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
+import type { Context, PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
 import { captureLogs } from '../support/aws';
 import { handler } from '../../../lambdas/pre-token-generation/handler';
 
@@ -52,4 +52,25 @@ test('keeps claims and scope changes already in the response', async () => {
     claimsToAddOrOverride: { team: 'blue', tenant_id: 'acme' },
     scopesToAdd: ['microplane/whoami.read'],
   });
+});
+
+const CONTEXT = { awsRequestId: 'trigger-0001' } as Context;
+
+/** The EMF documents Powertools Metrics printed. */
+function emfDocuments(lines: Record<string, unknown>[]): Record<string, unknown>[] {
+  return lines.filter((line) => '_aws' in line);
+}
+
+test('logs the tenant and the correlation id of the trigger invocation', async () => {
+  const logs = captureLogs();
+  await handler(triggerEvent({ sub: 'user-0001', 'custom:tenant_id': 'acme' }), CONTEXT);
+  expect(logs.lines()).toContainEqual(
+    expect.objectContaining({ message: 'Tenant claim added', tenantId: 'acme', correlation_id: 'trigger-0001' }),
+  );
+});
+
+test('counts a user without a tenant as a denial under tenant unknown', async () => {
+  const logs = captureLogs();
+  await handler(triggerEvent({ sub: 'user-0002' }), CONTEXT);
+  expect(emfDocuments(logs.lines())).toEqual([expect.objectContaining({ tenantId: 'unknown', Requests: 1, Denials: 1 })]);
 });

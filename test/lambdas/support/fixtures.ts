@@ -7,7 +7,8 @@ export const USER_POOL_ID = 'eu-west-1_TestPool1';
 export const COGNITO_ISSUER = `https://cognito-idp.eu-west-1.amazonaws.com/${USER_POOL_ID}`;
 export const SIGNING_KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
 export const SIGNING_KEY_ARN = `arn:aws:kms:eu-west-1:123456789012:key/${SIGNING_KEY_ID}`;
-export const SERVICE_TOKEN_ISSUER = 'https://microplane.dev.invalid';
+export const SERVICE_TOKEN_ISSUER = 'https://abcdef1234.execute-api.eu-west-1.amazonaws.com/live';
+export const SERVICE_TOKEN_AUDIENCE = 'microplane-dev-api';
 export const SERVICE_TOKEN_TTL_SECONDS = 600;
 export const APP_REGISTRY_PREFIX = '/microplane/dev/apps/';
 export const ROUTES = [
@@ -24,6 +25,7 @@ export const PLATFORM_ENV = {
   USER_POOL_ID,
   SIGNING_KEY_ARN,
   SERVICE_TOKEN_ISSUER,
+  SERVICE_TOKEN_AUDIENCE,
   SERVICE_TOKEN_TTL_SECONDS: String(SERVICE_TOKEN_TTL_SECONDS),
   APP_REGISTRY_PREFIX,
   ROUTE_SCOPES: JSON.stringify(ROUTES),
@@ -82,14 +84,20 @@ export function cognitoAccessClaims(overrides: Claims = {}): Claims {
   };
 }
 
+/** The session-tags claim STS reads from a web identity token: the tenant as the `TenantId` tag. */
+export function sessionTagsClaim(tenantId: string): Claims {
+  return { principal_tags: { TenantId: [tenantId] }, transitive_tag_keys: ['TenantId'] };
+}
+
 /** Claims of a service token for the acme notes app. */
 export function serviceClaims(overrides: Claims = {}): Claims {
   const now = nowSeconds();
   return {
     iss: SERVICE_TOKEN_ISSUER,
     sub: 'user-0001',
-    aud: 'acme-notes',
+    aud: SERVICE_TOKEN_AUDIENCE,
     tenant_id: 'acme',
+    'https://aws.amazon.com/tags': sessionTagsClaim('acme'),
     app_id: 'acme-notes',
     scope: 'whoami.read notes.read',
     client_id: 'client-acme-notes',

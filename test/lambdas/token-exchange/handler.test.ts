@@ -12,8 +12,10 @@ import {
   exchangeForm,
   isoDay,
   PLATFORM_ENV,
+  SERVICE_TOKEN_AUDIENCE,
   SERVICE_TOKEN_ISSUER,
   SERVICE_TOKEN_TTL_SECONDS,
+  sessionTagsClaim,
   SIGNING_KEY_ARN,
   SIGNING_KEY_ID,
   tokenRequest,
@@ -138,8 +140,9 @@ describe('a successful exchange', () => {
     expect(payload).toEqual({
       iss: SERVICE_TOKEN_ISSUER,
       sub: 'user-0001',
-      aud: 'acme-notes',
+      aud: SERVICE_TOKEN_AUDIENCE,
       tenant_id: 'acme',
+      'https://aws.amazon.com/tags': sessionTagsClaim('acme'),
       app_id: 'acme-notes',
       scope: 'whoami.read notes.read notes.write',
       client_id: 'client-acme-notes',
@@ -151,6 +154,12 @@ describe('a successful exchange', () => {
     });
     expect(payload.iat).toBeGreaterThanOrEqual(before);
     expect(payload.iat).toBeLessThanOrEqual(nowSeconds());
+  });
+
+  test('names the platform API as audience and the tenant as the TenantId session tag STS reads', async () => {
+    const { payload } = decodeToken(bodyOf(await exchange(accessToken())).access_token);
+    expect(payload.aud).toBe('microplane-dev-api');
+    expect(payload['https://aws.amazon.com/tags']).toEqual({ principal_tags: { TenantId: ['acme'] }, transitive_tag_keys: ['TenantId'] });
   });
 
   test('gives every service token its own id', async () => {
@@ -324,10 +333,11 @@ describe('scopes', () => {
 });
 
 describe('a malformed request is invalid_request (400)', () => {
-  test('a grant type other than token exchange is refused', async () => {
-    const response = await exchange(accessToken(), { grant_type: 'client_credentials' });
+  test('a repeated subject token is refused', async () => {
+    const body = `${new URLSearchParams(exchangeForm(accessToken())).toString()}&subject_token=${accessToken()}`;
+    const response = await handler(tokenRequest(body));
     expectRefusal(response, 400, 'invalid_request');
-    expect(bodyOf(response).details).toEqual({ parameter: 'grant_type' });
+    expect(bodyOf(response).details).toEqual({ parameter: 'subject_token' });
   });
 
   test('a request without audience is refused', async () => {
@@ -374,6 +384,45 @@ describe('a malformed request is invalid_request (400)', () => {
 
   test('a delegation request with an actor token is refused', async () => {
     expectRefusal(await exchange(accessToken(), { actor_token: accessToken() }), 400, 'invalid_request');
+  });
+});
+
+describe('other refusals of RFC 6749 and RFC 8693', () => {
+  test('a grant type other than token exchange is unsupported_grant_type (400)', async () => {
+    const response = await exchange(accessToken(), { grant_type: 'client_credentials' });
+    expectRefusal(response, 400, 'unsupported_grant_type');
+    expect(bodyOf(response)).toMatchObject({ code: 'unsupported_grant_type', details: { parameter: 'grant_type' } });
+  });
+
+  test('a resource indicator is invalid_target (400): the app is named by audience alone', async () => {
+    const response = await exchange(accessToken(), { resource: 'https://api.example.com/' });
+    expectRefusal(response, 400, 'invalid_target');
+    expect(bodyOf(response).details).toEqual({ parameter: 'resource' });
+  });
+
+  test('an invalid_grant 401 names the Bearer scheme and invalid_token in WWW-Authenticate', async () => {
+    const response = await exchange(unsignedToken(cognitoAccessClaims()));
+    expect(response.statusCode).toBe(401);
+    expect(response.headers).toMatchObject({ 'WWW-Authenticate': 'Bearer realm="microplane", error="invalid_token"' });
+  });
+
+  test('a 400 carries no WWW-Authenticate', async () => {
+    const response = await exchange(accessToken(), { audience: 'nobody-app' });
+    expect(response.headers).not.toHaveProperty('WWW-Authenticate');
+  });
+});
+
+describe('metrics', () => {
+  const metricLines = () => logs.lines().filter((line) => '_aws' in line);
+
+  test('an issued token is counted as a request of its tenant and app', async () => {
+    await exchange(accessToken());
+    expect(metricLines()).toEqual([expect.objectContaining({ tenantId: 'acme', appId: 'acme-notes', Requests: 1 })]);
+  });
+
+  test('a refusal is counted as a denial, never under an app id the caller chose', async () => {
+    await exchange(accessToken(), { audience: 'globex-notes' });
+    expect(metricLines()).toEqual([expect.objectContaining({ tenantId: 'acme', appId: 'unknown', Denials: 1 })]);
   });
 });
 

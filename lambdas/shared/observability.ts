@@ -1,0 +1,69 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+
+/** The CloudWatch namespace of every Microplane metric. */
+export const METRICS_NAMESPACE = 'Microplane';
+
+/** How one request ended, as counted in metrics. */
+export type RequestOutcome = 'served' | 'denied' | 'error';
+
+/** Who made a request, as far as the function knows it. */
+export interface CallerKeys {
+  readonly tenantId?: string;
+  readonly appId?: string;
+}
+
+/** A function's Powertools logger and metrics, built once per container. */
+export interface Observability {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /**
+   * Starts a request: sets the correlation id and the caller on every log line until {@link endRequest}.
+   * Never pass tokens, prompts or secrets as keys.
+   */
+  startRequest(correlationId: string | undefined, caller?: CallerKeys): void;
+  /** Adds the caller once the function knows it (e.g. after verifying a token). */
+  identifyCaller(caller: CallerKeys): void;
+  /**
+   * Counts the request as `Requests` plus one of `Denials` or `Errors`, per tenant and app where
+   * known, publishes the metrics and clears the per-request log keys.
+   */
+  endRequest(outcome: RequestOutcome): void;
+}
+
+/**
+ * The logger and metrics of one function. Metrics carry `service` by default and `tenantId`/`appId`
+ * per request, so dashboards can rank tenants and apps; a request whose caller is unknown (a refused
+ * token) is counted under `tenantId=unknown`, never under a value the caller chose.
+ */
+export function createObservability(serviceName: string): Observability {
+  const logger = new Logger({ serviceName });
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
+  let caller: CallerKeys = {};
+
+  const identifyCaller = (keys: CallerKeys): void => {
+    caller = { ...caller, ...keys };
+    logger.appendKeys({ ...keys });
+  };
+
+  return {
+    logger,
+    metrics,
+    startRequest(correlationId, initial) {
+      caller = {};
+      logger.resetKeys();
+      logger.setCorrelationId(correlationId);
+      if (initial) identifyCaller(initial);
+    },
+    identifyCaller,
+    endRequest(outcome) {
+      metrics.addDimensions({ tenantId: caller.tenantId ?? 'unknown', appId: caller.appId ?? 'unknown' });
+      metrics.addMetric('Requests', MetricUnit.Count, 1);
+      if (outcome === 'denied') metrics.addMetric('Denials', MetricUnit.Count, 1);
+      if (outcome === 'error') metrics.addMetric('Errors', MetricUnit.Count, 1);
+      metrics.publishStoredMetrics();
+      logger.resetKeys();
+      caller = {};
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildSync, type BuildOptions, type Metafile } from 'esbuild';
+import { BUNDLE_FILE, bundledHandlerDir, bundleOptions, lambdaEntry, MicroplaneFunction } from '../../lib/constructs/microplane-function';
+
+// The real esbuild, watched: how often a handler is bundled is the point of one test.
+jest.mock('esbuild', () => {
+  const actual = jest.requireActual<typeof import('esbuild')>('esbuild');
+  return { ...actual, buildSync: jest.fn(actual.buildSync) };
+});
+
+const KB = 1024;
+
+/** The authorizer bundled with the construct's own options, and what went into it. */
+const authorizer = (() => {
+  const result = buildSync({ ...bundleOptions('authorizer'), metafile: true });
+  const code = result.outputFiles.find((file) => file.path.endsWith(BUNDLE_FILE))!;
+  const map = result.outputFiles.find((file) => file.path.endsWith(`${BUNDLE_FILE}.map`))!;
+  return { code: code.text, map: JSON.parse(map.text) as { sources: string[]; sourcesContent?: unknown }, metafile: result.metafile as Metafile };
+})();
+
+function bundledInputs(metafile: Metafile): string[] {
+  return Object.values(metafile.outputs).flatMap((output) => Object.keys(output.inputs));
+}
+
+function functionStack(handlerName: string, bundledFolders?: string[]): Stack {
+  const stack = new Stack(new App());
+  new MicroplaneFunction(stack, 'Fn', { handlerName, description: 'test', bundledFolders });
+  return stack;
+}
+
+test('the authorizer leaves the AWS SDK to the Lambda runtime', () => {
+  expect(bundledInputs(authorizer.metafile).filter((input) => /node_modules\/(@aws-sdk|@smithy)\//.test(input))).toEqual([]);
+  expect(authorizer.code).toMatch(/require\("@aws-sdk\/client-(kms|ssm)"\)/);
+});
+
+// zod 4's classic `import { z } from 'zod'` pulls in every locale (~440 KB): the authorizer's modules use `zod/mini`.
+test('the authorizer bundle is under 100 KB', () => {
+  expect(Buffer.byteLength(authorizer.code)).toBeLessThan(100 * KB);
+});
+
+test('source maps map to the repository files without embedding them', () => {
+  expect(authorizer.map.sourcesContent).toBeUndefined();
+  expect(authorizer.map.sources).toContain('../../lambdas/authorizer/handler.ts');
+});
+
+test('a function runs index.handler of its bundle on Node.js 24 with source maps on', () => {
+  Template.fromStack(functionStack('whoami')).hasResourceProperties('AWS::Lambda::Function', {
+    Handler: 'index.handler',
+    Runtime: 'nodejs24.x',
+    Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'whoami' } },
+  });
+});
+
+test('bundled folders are copied beside the code', () => {
+  const dir = bundledHandlerDir('schema-provisioner', ['migrations']);
+  expect(fs.readdirSync(dir).sort()).toEqual([BUNDLE_FILE, `${BUNDLE_FILE}.map`, 'migrations']);
+  expect(fs.readdirSync(path.join(dir, 'migrations')).some((file) => file.endsWith('.sql'))).toBe(true);
+});
+
+test('a handler is bundled once per process, however many apps and functions use it', () => {
+  // GIVEN
+  const bundlesOf = (handlerName: string) =>
+    jest.mocked(buildSync).mock.calls.filter(([options]) => (options as BuildOptions).entryPoints?.toString() === lambdaEntry(handlerName));
+  // WHEN three apps use the same handler
+  functionStack('pre-token-generation');
+  functionStack('pre-token-generation');
+  functionStack('pre-token-generation');
+  // THEN esbuild ran for it once, and every function got the same bundle
+  expect(bundlesOf('pre-token-generation')).toHaveLength(1);
+  expect(bundledHandlerDir('pre-token-generation')).toBe(bundledHandlerDir('pre-token-generation'));
+  expect(fs.existsSync(path.join(bundledHandlerDir('pre-token-generation'), BUNDLE_FILE))).toBe(true);
+});
