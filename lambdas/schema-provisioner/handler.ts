@@ -1,11 +1,13 @@
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { CdkCustomResourceEvent, CdkCustomResourceResponse, CloudFormationCustomResourceDeleteEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { RdsDataSqlClient } from '../shared/db/rds-data-client';
 import { tenantDatabaseNames } from '../shared/db/tenant-names';
 import { isTenantId } from '../shared/ids';
+import { countRequest, createObservability, type RequestOutcome } from '../shared/observability';
 import { ProvisioningError } from './errors';
 import { loadMigrations, migrationsChecksum, MIGRATIONS_DIR, type Migration } from './migrations';
 import { disableTenant, provisionTenant, type ProvisionResult } from './provision';
@@ -23,6 +25,11 @@ export interface ProvisionerDependencies {
   /** The migration set shipped with the function. */
   readonly migrations: () => readonly Migration[];
   readonly logger: Logger;
+  /**
+   * Where provisionings and their failures are counted per tenant.
+   * @default - not counted
+   */
+  readonly metrics?: Metrics;
 }
 
 /** `Fn::GetAtt` attributes of a tenant schema resource. */
@@ -61,12 +68,16 @@ export function createHandler(deps: ProvisionerDependencies) {
   return async (event: CdkCustomResourceEvent): Promise<CdkCustomResourceResponse<TenantSchemaData>> => {
     deps.logger.setCorrelationId(event.RequestId);
     deps.logger.appendKeys({ requestType: event.RequestType });
+    let outcome: RequestOutcome = 'error';
     try {
-      return event.RequestType === 'Delete' ? await onDelete(deps, event) : await onCreateOrUpdate(deps, event);
+      const response = event.RequestType === 'Delete' ? await onDelete(deps, event) : await onCreateOrUpdate(deps, event);
+      outcome = 'served';
+      return response;
     } catch (error) {
       deps.logger.error('Tenant schema provisioning failed', error as Error);
       throw error;
     } finally {
+      if (deps.metrics) countRequest(deps.metrics, { tenantId: tenantIdOf(event) }, outcome);
       deps.logger.resetKeys();
     }
   };
@@ -131,6 +142,12 @@ function adminClient(deps: ProvisionerDependencies, properties: TenantSchemaProp
   });
 }
 
+/** The tenant a request names, if it is a valid tenant id: never a value that would make a metric dimension up. */
+function tenantIdOf(event: CdkCustomResourceEvent): string | undefined {
+  const tenantId: unknown = event.ResourceProperties?.TenantId;
+  return isTenantId(tenantId) ? (tenantId as string) : undefined;
+}
+
 function describeIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || '(properties)'} ${issue.message}`).join('; ');
 }
@@ -159,13 +176,18 @@ async function readTenantSecret(secrets: SecretsManagerClient, secretArn: string
   return parsed.data;
 }
 
+function loggerAndMetrics(): Pick<ProvisionerDependencies, 'logger' | 'metrics'> {
+  const { logger, metrics } = createObservability('schema-provisioner');
+  return { logger, metrics };
+}
+
 function productionDependencies(): ProvisionerDependencies {
   let migrations: readonly Migration[] | undefined;
   return {
     rdsData: new RDSDataClient({}),
     secretsManager: new SecretsManagerClient({}),
     migrations: () => (migrations ??= loadMigrations(MIGRATIONS_DIR)),
-    logger: new Logger({ serviceName: 'schema-provisioner' }),
+    ...loggerAndMetrics(),
   };
 }
 

@@ -11,11 +11,12 @@ import {
   type DescribeSecretCommandOutput,
 } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { RdsDataSqlClient } from '../shared/db/rds-data-client';
 import type { SqlClient } from '../shared/db/sql-client';
-import { createObservability } from '../shared/observability';
+import { countRequest, createObservability, type RequestOutcome } from '../shared/observability';
 import { scramSha256Verifier } from '../shared/db/scram';
 import { rotationTargetOf, type RotationTarget } from './target';
 
@@ -26,6 +27,11 @@ export interface RotationDependencies {
   readonly adminSqlFor: (target: TenantLoginTarget) => SqlClient;
   readonly rds: RDSClient;
   readonly logger: Logger;
+  /**
+   * Where rotation steps and their failures are counted per tenant.
+   * @default - not counted
+   */
+  readonly metrics?: Metrics;
 }
 
 type TenantLoginTarget = Extract<RotationTarget, { kind: 'tenant' }>;
@@ -47,17 +53,26 @@ export function createRotationHandler(deps: RotationDependencies) {
   return async (event: SecretsManagerRotationEvent): Promise<void> => {
     deps.logger.setCorrelationId(event.ClientRequestToken);
     deps.logger.appendKeys({ step: event.Step });
+    let outcome: RequestOutcome = 'error';
+    let tenantId: string | undefined;
     try {
       const description = await deps.secrets.send(new DescribeSecretCommand({ SecretId: event.SecretId }));
       if (versionState(description, event.ClientRequestToken) === 'current') {
         deps.logger.info('Version is already current: nothing to do');
+        outcome = 'served';
         return;
       }
       const target = rotationTargetOf(description);
-      deps.logger.appendKeys({ kind: target.kind, ...(target.kind === 'tenant' ? { tenantId: target.tenantId } : {}) });
+      tenantId = target.kind === 'tenant' ? target.tenantId : undefined;
+      deps.logger.appendKeys({ kind: target.kind, ...(tenantId ? { tenantId } : {}) });
       await STEPS[event.Step](deps, event, target);
       deps.logger.info('Rotation step done');
+      outcome = 'served';
+    } catch (error) {
+      deps.logger.error('Rotation step failed', error as Error);
+      throw error;
     } finally {
+      if (deps.metrics) countRequest(deps.metrics, { tenantId }, outcome);
       deps.logger.resetKeys();
     }
   };
@@ -175,6 +190,11 @@ function parseJson(text: string | undefined): unknown {
   }
 }
 
+function loggerAndMetrics(): Pick<RotationDependencies, 'logger' | 'metrics'> {
+  const { logger, metrics } = createObservability('secret-rotation');
+  return { logger, metrics };
+}
+
 /** The production dependencies: the function's own role reaches the secrets, the Data API and RDS. */
 export function productionDependencies(): RotationDependencies {
   const rdsData = new RDSDataClient({});
@@ -183,7 +203,7 @@ export function productionDependencies(): RotationDependencies {
     adminSqlFor: (target) =>
       new RdsDataSqlClient({ client: rdsData, resourceArn: target.clusterArn, secretArn: target.adminSecretArn, database: target.database }),
     rds: new RDSClient({}),
-    logger: createObservability('secret-rotation').logger,
+    ...loggerAndMetrics(),
   };
 }
 

@@ -57,13 +57,21 @@ export function createObservability(serviceName: string): Observability {
     },
     identifyCaller,
     endRequest(outcome) {
-      metrics.addDimensions({ tenantId: caller.tenantId ?? 'unknown', appId: caller.appId ?? 'unknown' });
-      metrics.addMetric('Requests', MetricUnit.Count, 1);
-      if (outcome === 'denied') metrics.addMetric('Denials', MetricUnit.Count, 1);
-      if (outcome === 'error') metrics.addMetric('Errors', MetricUnit.Count, 1);
-      metrics.publishStoredMetrics();
+      countRequest(metrics, caller, outcome);
       logger.resetKeys();
       caller = {};
     },
   };
+}
+
+/**
+ * Counts one request as `Requests` plus one of `Denials` or `Errors`, under the caller's tenant and app
+ * (`unknown` where not known), and publishes the metrics. For functions that keep their own logger.
+ */
+export function countRequest(metrics: Metrics, caller: CallerKeys, outcome: RequestOutcome): void {
+  metrics.addDimensions({ tenantId: caller.tenantId ?? 'unknown', appId: caller.appId ?? 'unknown' });
+  metrics.addMetric('Requests', MetricUnit.Count, 1);
+  if (outcome === 'denied') metrics.addMetric('Denials', MetricUnit.Count, 1);
+  if (outcome === 'error') metrics.addMetric('Errors', MetricUnit.Count, 1);
+  metrics.publishStoredMetrics();
 }

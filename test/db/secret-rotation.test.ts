@@ -11,6 +11,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-secrets-manager';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createRotationHandler, type RotationDependencies } from '../../lambdas/secret-rotation/handler';
@@ -123,8 +124,10 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
+let logs: ReturnType<typeof captureLogs>;
+
 beforeEach(() => {
-  captureLogs();
+  logs = captureLogs();
   secret = new FakeSecret(SECRET_ARN, tenantTags, { username: 'tenant_acme', password: FIRST_PASSWORD });
   fakeSecretsManager();
   rds.reset();
@@ -137,6 +140,7 @@ beforeEach(() => {
       return cluster.master;
     },
     logger: new Logger({ serviceName: 'secret-rotation' }),
+    metrics: new Metrics({ namespace: 'Microplane', serviceName: 'secret-rotation' }),
   };
 });
 
@@ -196,6 +200,11 @@ describe('a tenant login', () => {
       await rotate(token, ['createSecret', 'setSecret']);
       await expect(rotate(token, ['testSecret'])).rejects.toThrow('Role tenant_acme is missing or cannot log in');
       expect(secret.current().password).toBe(FIRST_PASSWORD);
+      // AND the failure is logged and counted against the tenant, so the per-tenant error alarm sees it
+      expect(logs.lines()).toContainEqual(expect.objectContaining({ level: 'ERROR', message: 'Rotation step failed', tenantId: 'acme' }));
+      const counted = logs.lines().filter((line) => '_aws' in line);
+      expect(counted.at(-1)).toMatchObject({ tenantId: 'acme', Requests: 1, Errors: 1 });
+      expect(counted.slice(0, -1).every((line) => !('Errors' in line))).toBe(true);
     } finally {
       await cluster.superuser.query('ALTER ROLE tenant_acme LOGIN');
       await cluster.provision('acme', FIRST_PASSWORD, loadMigrations(MIGRATIONS_DIR));
