@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { ConfigError, loadConfig } from '../lib/config';
+import { ConfigError, formatProblem, loadConfig } from '../lib/config';
 import { buildMicroplane } from '../lib/microplane';
 
 /**
@@ -15,6 +15,7 @@ function main(): void {
   try {
     // Config is validated before any stack (and so any bundling) is created.
     const config = loadConfig({ configDir, environment });
+    for (const warning of config.warnings ?? []) process.stderr.write(`warning: ${formatProblem(warning)}\n`);
     buildMicroplane(app, config);
   } catch (error) {
     if (error instanceof ConfigError) {

@@ -4,3 +4,4 @@ export * from './errors';
 export * from './loader';
 export * from './regions';
 export * from './reserved-ids';
+export * from './expiry';

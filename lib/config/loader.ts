@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CONFIG_EXTENSION, displayPath, listConfigFolder, readConfigText } from './config-files';
 import { ConfigError, ConfigProblem, WHOLE_FILE, allowed, describeIssue, formatPath, problemsFromIssues } from './errors';
 import { SCAFFOLD_PLACEHOLDER, placeholderFields } from './placeholders';
+import { expiryWarnings, withExpiredAppsDisabled } from './expiry';
 import { LoadedFile, TenantParts, isDeployedTo, preflightProblems } from './preflight';
 import {
   ENV_NAME_MAX,
@@ -63,12 +64,15 @@ export function loadConfig(options: LoadConfigOptions): PlatformConfig {
   // A missing or invalid environment file always leaves a problem, so `!environment` only narrows the type.
   if (problems.length > 0 || !environment) throw new ConfigError(sortedByFile(problems));
 
+  const now = options.now ?? new Date();
+  const deployed = tenantFiles
+    .flatMap(({ file, name, value }) => (value ? [{ file, name, value }] : []))
+    .filter((tenant) => isDeployedTo(tenant.value, options.environment))
+    .sort((a, b) => a.value.id.localeCompare(b.value.id));
   return {
     environment: environment.value,
-    tenants: tenantFiles
-      .flatMap((tenant) => (tenant.value ? [tenant.value] : []))
-      .filter((tenant) => isDeployedTo(tenant, options.environment))
-      .sort((a, b) => a.id.localeCompare(b.id)),
+    tenants: deployed.map((tenant) => withExpiredAppsDisabled(tenant.value, now)),
+    warnings: deployed.flatMap((tenant) => expiryWarnings(tenant, now)),
   };
 }
 

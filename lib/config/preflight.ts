@@ -1,4 +1,5 @@
 import { ConfigProblem, allowed, formatPath } from './errors';
+import { isoDate } from './expiry';
 import { AppConfig, EnvironmentConfig, IAM_ROLE_ARN, TenantConfig } from './schema';
 
 /**
@@ -57,7 +58,7 @@ export function preflightProblems(input: PreflightInput): ConfigProblem[] {
       ...idMatchesFileName(tenant),
       ...unknownEnvironments(tenant, input.knownEnvironments),
       ...regulatedDataInPooledTenant(tenant),
-      ...expiryOutsideWindow(tenant, input.now),
+      ...expiryTooFarAhead(tenant, input.now),
       ...insecureRedirectUrls(tenant),
     ]),
     ...duplicateTenantIds(tenants),
@@ -156,17 +157,17 @@ function regulatedDataInPooledTenant({ file, value }: LoadedFile<TenantParts>): 
   );
 }
 
-function expiryOutsideWindow({ file, value }: LoadedFile<TenantParts>, now: Date): ConfigProblem[] {
-  const today = isoDate(now);
+/**
+ * An approval longer than a year is refused. One that has run out is not a problem but a warning: the
+ * app is deployed disabled (see `withExpiredAppsDisabled`).
+ */
+function expiryTooFarAhead({ file, value }: LoadedFile<TenantParts>, now: Date): ConfigProblem[] {
   const latest = isoDate(new Date(now.getTime() + MAX_EXPIRY_DAYS * 24 * 60 * 60 * 1000));
-  const window = `(allowed: ${today} to ${latest})`;
-  return value.apps.flatMap((app, index) => {
-    const path = ['apps', index, 'expires'];
-    if (app.expires === undefined) return [];
-    if (app.expires < today) return [problem(file, path, `${app.expires} is in the past ${window}`)];
-    if (app.expires > latest) return [problem(file, path, `${app.expires} is more than ${MAX_EXPIRY_DAYS} days ahead ${window}`)];
-    return [];
-  });
+  return value.apps.flatMap((app, index) =>
+    app.expires !== undefined && app.expires > latest
+      ? [problem(file, ['apps', index, 'expires'], `${app.expires} is more than ${MAX_EXPIRY_DAYS} days ahead (allowed: up to ${latest}; an app is reviewed at least yearly)`)]
+      : [],
+  );
 }
 
 function insecureRedirectUrls({ file, value }: LoadedFile<TenantParts>): ConfigProblem[] {
@@ -245,8 +246,4 @@ function placementProblems({ file, value }: LoadedFile<TenantParts>, environment
 
 function problem(file: string, path: readonly PropertyKey[], message: string): ConfigProblem {
   return { file, path: formatPath(path), message };
-}
-
-function isoDate(date: Date): string {
-  return date.toISOString().slice(0, 10);
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { allowed } from './errors';
+import { allowed, type ConfigProblem } from './errors';
 import { AWS_REGIONS, regionsLike } from './regions';
 import { RESERVED_TENANT_IDS, isReservedTenantId } from './reserved-ids';
 import { PLATFORM_SCOPE_NAMES } from './scopes';
@@ -352,6 +352,12 @@ export type DataClassification = AppConfig['dataClassification'];
 export interface PlatformConfig {
   /** The environment being synthesized. */
   readonly environment: EnvironmentConfig;
-  /** The tenants deployed to this environment, sorted by id. */
+  /** The tenants deployed to this environment, sorted by id; apps whose approval ran out are disabled. */
   readonly tenants: readonly TenantConfig[];
+  /**
+   * What the config loader wants people to know without refusing the config, e.g. apps that expired or
+   * expire within two weeks.
+   * @default - none
+   */
+  readonly warnings?: readonly ConfigProblem[];
 }

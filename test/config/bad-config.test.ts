@@ -1,5 +1,7 @@
 import * as path from 'node:path';
+import { loadConfig } from '../../lib/config';
 import {
+  NOW,
   copyExampleConfig,
   editYaml,
   problem,
@@ -171,14 +173,32 @@ describe('tiers, residency and regions', () => {
 });
 
 describe('expiry', () => {
-  test('an app that expired yesterday is refused', () => {
+  test('an app that expired yesterday is not refused but deployed disabled, with a warning naming file and field', () => {
     // GIVEN
     const config = copyExampleConfig();
     editYaml(config, ACME, (doc) => doc.setIn(['apps', 2, 'expires'], '2026-11-21'));
     // WHEN
-    const problems = problemsLoading(config);
+    const loaded = loadConfig({ configDir: config, environment: 'dev', now: NOW });
     // THEN
-    expect(problems).toEqual([problem(config, ACME, 'apps[2].expires', '2026-11-21 is in the past (allowed: 2026-11-22 to 2027-11-23)')]);
+    const acme = loaded.tenants.find((tenant) => tenant.id === 'acme-foods')!;
+    expect(acme.apps[2]).toMatchObject({ expires: '2026-11-21', enabled: false });
+    expect(acme.apps.slice(0, 2).every((app) => app.enabled)).toBe(true);
+    expect(loaded.warnings).toEqual([problem(config, ACME, 'apps[2].expires', `app ${acme.apps[2].id} expired on 2026-11-21: it is deployed disabled`)]);
+  });
+
+  test('an app expiring within 14 days gets a warning and stays enabled; one expiring in 15 days does not', () => {
+    // GIVEN
+    const config = copyExampleConfig();
+    editYaml(config, ACME, (doc) => {
+      doc.setIn(['apps', 0, 'expires'], '2026-12-06');
+      doc.setIn(['apps', 1, 'expires'], '2026-12-07');
+    });
+    // WHEN
+    const loaded = loadConfig({ configDir: config, environment: 'dev', now: NOW });
+    // THEN
+    const acme = loaded.tenants.find((tenant) => tenant.id === 'acme-foods')!;
+    expect(acme.apps[0].enabled).toBe(true);
+    expect(loaded.warnings).toEqual([problem(config, ACME, 'apps[0].expires', 'expires on 2026-12-06, in 14 days')]);
   });
 
   test('an app expiring more than a year ahead is refused', () => {
@@ -188,7 +208,7 @@ describe('expiry', () => {
     // WHEN
     const problems = problemsLoading(config);
     // THEN
-    expect(problems).toEqual([problem(config, ACME, 'apps[0].expires', '2027-11-24 is more than 366 days ahead (allowed: 2026-11-22 to 2027-11-23)')]);
+    expect(problems).toEqual([problem(config, ACME, 'apps[0].expires', '2027-11-24 is more than 366 days ahead (allowed: up to 2027-11-23; an app is reviewed at least yearly)')]);
   });
 
   test('an expiry that is not a calendar date is refused', () => {

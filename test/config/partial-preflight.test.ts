@@ -30,7 +30,7 @@ test('an invalid tenant-level field still lets the duplicate app id and expiry r
   editYaml(config, GLOBEX, (doc) => {
     doc.set('costCenter', 'HR 2040!');
     doc.setIn(['apps', 0, 'id'], 'where2eat');
-    doc.setIn(['apps', 1, 'expires'], '2026-11-21');
+    doc.setIn(['apps', 1, 'expires'], '2027-11-24');
   });
   // WHEN
   const problems = problemsLoading(config);
@@ -38,7 +38,7 @@ test('an invalid tenant-level field still lets the duplicate app id and expiry r
   const acmeFile = path.relative(process.cwd(), path.join(config, ACME));
   expect(problems).toEqual([
     problem(config, GLOBEX, 'costCenter', 'must be 1 to 32 letters, digits, hyphens or underscores'),
-    problem(config, GLOBEX, 'apps[1].expires', '2026-11-21 is in the past (allowed: 2026-11-22 to 2027-11-23)'),
+    problem(config, GLOBEX, 'apps[1].expires', '2027-11-24 is more than 366 days ahead'),
     problem(config, GLOBEX, 'apps[0].id', `duplicate app id "where2eat", also in ${acmeFile} at apps[0].id`),
   ]);
 });
@@ -116,13 +116,13 @@ test('a tenant whose environments list is invalid gets no placement problems, as
   editYaml(config, ACME, (doc) => {
     doc.set('environments', 'prod');
     doc.setIn(['apps', 0, 'tier'], 'gold');
-    doc.setIn(['apps', 1, 'expires'], '2026-11-21');
+    doc.setIn(['apps', 1, 'expires'], '2027-11-24');
   });
   // WHEN
   const problems = problemsLoading(config);
   // THEN
   expect(problems).toEqual([
     problem(config, ACME, 'environments', 'must be a list (got string "prod")'),
-    problem(config, ACME, 'apps[1].expires', '2026-11-21 is in the past'),
+    problem(config, ACME, 'apps[1].expires', '2027-11-24 is more than 366 days ahead'),
   ]);
 });
