@@ -40,6 +40,13 @@ const STUB_ENV: Record<string, string> = {
   TENANT_DATABASE_PARAMETER_PREFIX: '/microplane/bench/tenants/',
   TENANT_ROLE_ARN_TEMPLATE: 'arn:aws:iam::111111111111:role/microplane-bench-tenant-{tenantId}',
   USER_POOL_ID: 'eu-west-1_Bench0001',
+  VECTOR_REGISTRY_PARAMETER_PREFIX: '/microplane/bench/vectors/',
+  EMBEDDING_MODEL_ID: 'amazon.titan-embed-text-v2:0',
+  EMBEDDING_DIMENSIONS: '1024',
+  INGEST_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/111111111111/microplane-bench-ingest',
+  SYNC_INGEST_MAX_BYTES: '65536',
+  CHUNK_CHARACTERS: '2000',
+  CHUNK_OVERLAP_CHARACTERS: '200',
 };
 
 /** Prints how long `require(process.argv[1])` takes, in milliseconds. */

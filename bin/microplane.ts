@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
+import { buildCatalog, writeCatalog } from '../lib/catalog';
 import { ConfigError, formatProblem, loadConfig } from '../lib/config';
 import { buildMicroplane } from '../lib/microplane';
 
@@ -17,6 +18,7 @@ function main(): void {
     const config = loadConfig({ configDir, environment });
     for (const warning of config.warnings ?? []) process.stderr.write(`warning: ${formatProblem(warning)}\n`);
     buildMicroplane(app, config);
+    writeCatalog(app.outdir, buildCatalog(config));
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

@@ -1,13 +1,18 @@
 import * as path from 'node:path';
-import { App, Tags, Validations } from 'aws-cdk-lib';
+import { App, AspectPriority, Aspects, Stack, Tags, Validations } from 'aws-cdk-lib';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
-import { CompliancePack, PlatformConfig } from './config/schema';
+import { ModelInvocationLoggingCheck } from '../policies/model-invocation-logging';
+import { ResourceTags } from './aspects/resource-tags';
+import { CompliancePack, EnvironmentConfig, PlatformConfig, TenantConfig } from './config/schema';
 import { PlatformStack } from './stacks/platform-stack';
 import { TenantStack } from './stacks/tenant-stack';
 
 /** The repo's own CloudFormation Guard rules, checked at every synth. */
 export const GUARD_RULES_DIR = path.join(__dirname, '..', 'policies', 'guard');
+
+/** The template Metadata key that tells the Guard rules what a template is (see {@link labelStack}). */
+export const POLICY_METADATA_KEY = 'Microplane';
 
 /** Options of {@link buildMicroplane}. */
 export interface MicroplaneOptions {
@@ -47,6 +52,7 @@ export function buildMicroplane(app: App, config: PlatformConfig, options: Micro
     environment: env,
     terminationProtection: env.removalPolicy === 'retain',
   });
+  labelStack(platform, env);
   const tenants = new Map<string, TenantStack>();
   for (const tenant of config.tenants) {
     const name = tenantStackName(env.name, tenant.id);
@@ -60,12 +66,34 @@ export function buildMicroplane(app: App, config: PlatformConfig, options: Micro
     });
     // Deploy order only: tenant stacks read platform values from SSM, so no export pins the platform.
     stack.addStackDependency(platform, 'reads platform values from SSM parameters');
+    labelStack(stack, env, tenant);
     tenants.set(tenant.id, stack);
   }
-  Tags.of(app).add('microplane:environment', env.name);
   Tags.of(app).add('microplane:managed-by', 'microplane-cdk');
   if (options.securityChecks ?? true) addSecurityChecks(app, env.compliancePacks);
   return { platform, tenants };
+}
+
+/**
+ * Tags every resource of `stack` with its environment (and, for a tenant's stack, tenant and cost
+ * center), and writes the same facts into the template's Metadata: Guard sees only the template, and
+ * selects on `Microplane.RemovalPolicy: retain` (policies/guard/stateful-resources.guard) and
+ * `Microplane.Component: tenant` with `TenantId` (tenant-tags.guard).
+ */
+function labelStack(stack: Stack, env: EnvironmentConfig, tenant?: TenantConfig): void {
+  Aspects.of(stack).add(
+    new ResourceTags({ environmentName: env.name, tenantId: tenant?.id, costCenter: tenant?.costCenter }),
+    { priority: AspectPriority.MUTATING },
+  );
+  stack.templateOptions.metadata = {
+    ...stack.templateOptions.metadata,
+    [POLICY_METADATA_KEY]: {
+      Environment: env.name,
+      RemovalPolicy: env.removalPolicy,
+      Component: tenant ? 'tenant' : 'platform',
+      ...(tenant ? { TenantId: tenant.id } : {}),
+    },
+  };
 }
 
 /** The cdk-nag pack behind each `compliancePacks` entry of an environment file. */
@@ -76,10 +104,12 @@ const COMPLIANCE_PACK_CHECKS: Record<CompliancePack, (app: App) => NagPack> = {
 };
 
 /**
- * cdk-nag AwsSolutions, the environment's compliance packs and the repo's Guard rules; any
+ * cdk-nag AwsSolutions, the environment's compliance packs, the repo's Guard rules and its
+ * TypeScript policies (policies/*.ts, for what Guard cannot see one template at a time); any
  * unacknowledged finding fails the synth.
  */
 export function addSecurityChecks(app: App, compliancePacks: readonly CompliancePack[] = []): void {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), ...compliancePacks.map((pack) => COMPLIANCE_PACK_CHECKS[pack](app)));
   Validations.of(app).addPlugins(new CfnGuardValidator({ controlTowerRulesEnabled: false, rules: [GUARD_RULES_DIR] }));
+  Validations.of(app).addPlugins(new ModelInvocationLoggingCheck());
 }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Names of the SSM parameters through which the platform stack hands values to tenant stacks.
  *
@@ -72,6 +74,41 @@ export class PlatformParameters {
   public appRegistryEntry(appId: string): string {
     return `${this.appRegistryPrefix}${appId}`;
   }
+
+  /** The id of the OpenSearch Serverless VPC endpoint every collection of the environment admits. */
+  public get vectorsVpcEndpointId(): string {
+    return `${this.prefix}/vectors/vpc-endpoint-id`;
+  }
+
+  /** The ARN of the pooled tenants' OpenSearch Serverless collection. */
+  public get pooledCollectionArn(): string {
+    return `${this.prefix}/vectors/pooled-collection-arn`;
+  }
+
+  /** The endpoint (`https://<id>.<region>.aoss.amazonaws.com`) of the pooled tenants' collection. */
+  public get pooledCollectionEndpoint(): string {
+    return `${this.prefix}/vectors/pooled-collection-endpoint`;
+  }
+
+  /** Prefix of the vector registry: one parameter per tenant (endpoint, index, key), written by its stack. */
+  public get vectorRegistryPrefix(): string {
+    return `/microplane/${this.environmentName}/vectors/`;
+  }
+
+  /** The vector registry parameter of one tenant. */
+  public vectorRegistryEntry(tenantId: string): string {
+    return `${this.vectorRegistryPrefix}${tenantId}`;
+  }
+
+  /** The ARN of the budget topic, which every tenant and app budget notifies. */
+  public get budgetTopicArn(): string {
+    return `${this.prefix}/budgets/topic-arn`;
+  }
+
+  /** The name of the throttle state table. */
+  public get throttleStateTableName(): string {
+    return `${this.prefix}/budgets/throttle-state-table-name`;
+  }
 }
 
 /** Name of the role that tenant API functions run as; tenant roles trust exactly this name. */
@@ -110,4 +147,51 @@ export function tenantRoleName(environmentName: string, tenantId: string): strin
  */
 export function serviceTokenAudience(environmentName: string): string {
   return `microplane-${environmentName}-api`;
+}
+
+/** Alias of the key of the pooled vector collection. */
+export function vectorsKeyAlias(environmentName: string): string {
+  return `alias/microplane/${environmentName}/vectors`;
+}
+
+/** Name of the role of the TTL sweeper, which every tenant's data access policy admits to its index. */
+export function documentsSweeperRoleName(environmentName: string): string {
+  return `microplane-${environmentName}-documents-sweeper`;
+}
+
+/** The index of a tenant's documents; the handlers build the same name (lambdas/shared/vectors/registry.ts). */
+export function tenantIndexName(tenantId: string): string {
+  return `tenant-${tenantId}`;
+}
+
+/** OpenSearch Serverless collection names are 3 to 28 characters. */
+export const COLLECTION_NAME_MAX = 28;
+/** OpenSearch Serverless policy and VPC endpoint names are 3 to 32 characters. */
+export const AOSS_POLICY_NAME_MAX = 32;
+
+/** The pooled tenants' collection: `microplane-<env>-pooled`, like the pooled cluster. */
+export function pooledCollectionName(environmentName: string): string {
+  return boundedName(`microplane-${environmentName}-pooled`, COLLECTION_NAME_MAX);
+}
+
+/** A siloed tenant's own collection. */
+export function siloedCollectionName(environmentName: string, tenantId: string): string {
+  return boundedName(`mp-${environmentName}-${tenantId}`, COLLECTION_NAME_MAX);
+}
+
+/** The data access policy of a tenant's index. */
+export function tenantDataAccessPolicyName(environmentName: string, tenantId: string): string {
+  return boundedName(`mp-${environmentName}-${tenantId}`, AOSS_POLICY_NAME_MAX);
+}
+
+/**
+ * `name` when it fits `max` characters, else its head and a hash of the whole name, so names stay unique,
+ * stable (derived from the ids alone) and valid for OpenSearch Serverless: lowercase letters, digits and
+ * hyphens, starting with a letter and never ending with a hyphen.
+ */
+export function boundedName(name: string, max: number): string {
+  if (!/^[a-z][a-z0-9-]*[a-z0-9]$/.test(name)) throw new Error(`"${name}" is not a valid OpenSearch Serverless name`);
+  if (name.length <= max) return name;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 6);
+  return `${name.slice(0, max - hash.length - 1).replace(/-+$/, '')}-${hash}`;
 }

@@ -1,19 +1,28 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
 import { JwtBaseError } from 'aws-jwt-verify/error';
 import { appRefusal, loadApp } from '../shared/app-registry';
+import { TENANT_ID_PLACEHOLDER } from '../shared/budget-events';
 import { createObservability } from '../shared/observability';
+import { ThrottleStateReader, type CallerThrottle } from '../shared/throttle-state';
 import { config } from './config';
 import { denyAllPolicy, routeFor, routePolicy } from './routes';
 import { verifyServiceToken, type ServiceClaims } from './service-token';
 
-const { logger, startRequest, identifyCaller, endRequest } = createObservability('authorizer');
+const { logger, metrics, startRequest, identifyCaller, endRequest } = createObservability('authorizer');
+const throttleStates = config.throttling
+  ? new ThrottleStateReader({ client: new DynamoDBClient({}), tableName: config.throttling.tableName, cacheSeconds: config.throttling.cacheSeconds })
+  : undefined;
 /** The scheme is case-insensitive (RFC 9110 §11.1). */
 const BEARER = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
 
 /**
  * REST API TOKEN authorizer. A bad service token throws `Unauthorized` (401); an app that may no longer
- * call gets a Deny (403); otherwise the policy allows exactly the routes of the token's scopes, and the
- * app's usage key lets usage plans meter the app. 401s and 403s are counted as denials.
+ * call, or whose tenant or app a budget has blocked, gets a Deny (403); otherwise the policy allows
+ * exactly the routes of the token's scopes, and the app's usage key lets usage plans meter the app (a
+ * throttled tenant's apps share the tenant's key on the `throttled` plan instead). 401s and 403s are
+ * counted as denials.
  */
 export const handler = async (event: APIGatewayTokenAuthorizerEvent, context?: Context): Promise<APIGatewayAuthorizerResult> => {
   startRequest(context?.awsRequestId);
@@ -42,6 +51,18 @@ async function authorize(methodArn: string, claims: ServiceClaims): Promise<{ re
     logger.warn('App may not call the API', { refusal });
     return { granted: false, response: { principalId: claims.subject, policyDocument: denyAllPolicy(methodArn) } };
   }
+  const throttle = await throttleOf(claims);
+  if (throttle.state === 'blocked') {
+    logger.warn('Budget blocked: every route denied', { denyReason: 'budget_blocked', subject: throttle.subject });
+    return {
+      granted: false,
+      response: {
+        principalId: claims.subject,
+        policyDocument: denyAllPolicy(methodArn),
+        context: { tenantId: claims.tenantId, appId: claims.appId, denyReason: 'budget_blocked' },
+      },
+    };
+  }
   // Scopes the app lost since the token was issued are not honoured.
   const scopes = claims.scopes.filter((scope) => app.scopes.includes(scope));
   const called = routeFor(methodArn, config.routes);
@@ -58,10 +79,32 @@ async function authorize(methodArn: string, claims: ServiceClaims): Promise<{ re
         scopes: scopes.join(' '),
         subject: claims.subject,
         tokenId: claims.tokenId,
+        ...(throttle.state === 'throttled' ? { throttled: 'true' } : {}),
       },
-      usageIdentifierKey: app.usageKey,
+      usageIdentifierKey: throttle.state === 'throttled' ? throttledUsageKey(claims.tenantId) : app.usageKey,
     },
   };
+}
+
+/**
+ * The budget state of the caller's tenant and app. A state-store failure fails open to `normal`: an
+ * outage of the table must not lock every tenant out, and a throttle or block is a cost control, not
+ * a security boundary (service tokens, scopes and tenant credentials are). Blocked callers then pass
+ * until the store answers again; the `ThrottleStateErrors` metric and the error log make that visible.
+ */
+async function throttleOf(claims: ServiceClaims): Promise<CallerThrottle> {
+  if (!throttleStates) return { state: 'normal' };
+  try {
+    return await throttleStates.callerState(claims.tenantId, claims.appId);
+  } catch (error) {
+    logger.error('Throttle state unavailable: answering as if normal', error as Error);
+    metrics.addMetric('ThrottleStateErrors', MetricUnit.Count, 1);
+    return { state: 'normal' };
+  }
+}
+
+function throttledUsageKey(tenantId: string): string {
+  return config.throttling!.throttledKeyTemplate.replace(TENANT_ID_PLACEHOLDER, tenantId);
 }
 
 /** The verified claims; any verification failure becomes the `Unauthorized` API Gateway expects. */

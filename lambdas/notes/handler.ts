@@ -2,7 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { bearerTokenOf } from '../shared/bearer';
 import type { SqlClient } from '../shared/db/sql-client';
 import { ApiError, errorResponse } from '../shared/errors';
-import { createObservability, type RequestOutcome } from '../shared/observability';
+import { createObservability, outcomeOfStatus } from '../shared/observability';
 import { productionDeps } from './production';
 import { callerOf } from './request';
 import { routeOf } from './routes';
@@ -45,16 +45,10 @@ export function createNotesHandler(deps: NotesDeps): (event: APIGatewayProxyEven
     } catch (error) {
       logFailure(error, route);
       const response = failureResponse(error);
-      endRequest(outcomeOf(response.statusCode));
+      endRequest(outcomeOfStatus(response.statusCode));
       return response;
     }
   };
-}
-
-/** A refused identity is a denial; other client errors are requests served with an answer. */
-function outcomeOf(status: number): RequestOutcome {
-  if (status >= 500) return 'error';
-  return status === 401 || status === 403 ? 'denied' : 'served';
 }
 
 function failureResponse(error: unknown): APIGatewayProxyResult {

@@ -40,6 +40,7 @@ export function createObservability(serviceName: string): Observability {
   const logger = new Logger({ serviceName });
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
   let caller: CallerKeys = {};
+  let startedAt: number | undefined;
 
   const identifyCaller = (keys: CallerKeys): void => {
     caller = { ...caller, ...keys };
@@ -51,13 +52,16 @@ export function createObservability(serviceName: string): Observability {
     metrics,
     startRequest(correlationId, initial) {
       caller = {};
+      startedAt = performance.now();
       logger.resetKeys();
       logger.setCorrelationId(correlationId);
       if (initial) identifyCaller(initial);
     },
     identifyCaller,
     endRequest(outcome) {
-      countRequest(metrics, caller, outcome);
+      const latencyMs = startedAt === undefined ? undefined : performance.now() - startedAt;
+      startedAt = undefined;
+      countRequest(metrics, caller, outcome, latencyMs);
       logger.resetKeys();
       caller = {};
     },
@@ -65,13 +69,20 @@ export function createObservability(serviceName: string): Observability {
 }
 
 /**
- * Counts one request as `Requests` plus one of `Denials` or `Errors`, under the caller's tenant and app
- * (`unknown` where not known), and publishes the metrics. For functions that keep their own logger.
+ * Counts one request as `Requests` plus one of `Denials` or `Errors` (and its `Latency` when timed),
+ * under the caller's tenant and app (`unknown` where not known), and publishes the metrics. For functions that keep their own logger.
  */
-export function countRequest(metrics: Metrics, caller: CallerKeys, outcome: RequestOutcome): void {
+export function countRequest(metrics: Metrics, caller: CallerKeys, outcome: RequestOutcome, latencyMs?: number): void {
   metrics.addDimensions({ tenantId: caller.tenantId ?? 'unknown', appId: caller.appId ?? 'unknown' });
   metrics.addMetric('Requests', MetricUnit.Count, 1);
+  if (latencyMs !== undefined) metrics.addMetric('Latency', MetricUnit.Milliseconds, Math.round(latencyMs * 100) / 100);
   if (outcome === 'denied') metrics.addMetric('Denials', MetricUnit.Count, 1);
   if (outcome === 'error') metrics.addMetric('Errors', MetricUnit.Count, 1);
   metrics.publishStoredMetrics();
+}
+
+/** The outcome of an answered request: a refused identity is a denial, a 5xx an error, anything else served. */
+export function outcomeOfStatus(status: number): RequestOutcome {
+  if (status >= 500) return 'error';
+  return status === 401 || status === 403 ? 'denied' : 'served';
 }

@@ -78,7 +78,7 @@ apps:
       - http://localhost:5173/callback
     logoutUrls:
       - https://${appId}.apps.example.com/
-    # Platform scopes the app may request: whoami.read, notes.read, notes.write.
+    # Platform scopes the app may request: whoami.read, notes.read, notes.write, documents.read, documents.text, documents.write.
     scopes:
       - whoami.read
 `;

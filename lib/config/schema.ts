@@ -114,6 +114,10 @@ export const FUNCTION_NAMES = [
   'pre-token-generation',
   'schema-provisioner',
   'secret-rotation',
+  'documents',
+  'documents-worker',
+  'documents-sweeper',
+  'throttle',
 ] as const;
 
 function isUnique(values: readonly unknown[]): boolean {
@@ -141,6 +145,255 @@ const tierSchema = z
     path: ['burstLimit'],
   });
 
+/** The usage plan that throttled tenants are moved to; no tier may take its name. */
+export const THROTTLED_PLAN_NAME = 'throttled';
+
+/** What a budget threshold does once AWS Budgets reports it crossed. */
+export const BUDGET_ACTIONS = ['notify', 'throttle', 'block'] as const;
+/** Whether a threshold compares the month's actual spend or AWS's forecast of it. */
+export const BUDGET_NOTIFICATIONS = ['actual', 'forecasted'] as const;
+/** CloudFormation accepts at most five notifications per AWS::Budgets::Budget. */
+export const MAX_BUDGET_THRESHOLDS = 5;
+/** Each app budget adds a resource to the tenant stack, on top of the app's four. */
+export const MAX_APP_BUDGETS_PER_TENANT = 20;
+
+/** A budget threshold as loaded. */
+export interface BudgetThresholdConfig {
+  readonly percent: number;
+  readonly notification: (typeof BUDGET_NOTIFICATIONS)[number];
+  readonly action: (typeof BUDGET_ACTIONS)[number];
+}
+
+/** The thresholds of a budget whose config names none: warn early, throttle at the limit, block well past it. */
+export const DEFAULT_BUDGET_THRESHOLDS: readonly BudgetThresholdConfig[] = [
+  { percent: 80, notification: 'forecasted', action: 'notify' },
+  { percent: 100, notification: 'actual', action: 'throttle' },
+  { percent: 120, notification: 'actual', action: 'block' },
+];
+
+const budgetThresholdSchema = z
+  .strictObject({
+    percent: z
+      .number()
+      .positive()
+      .max(1000, 'must be at most 1000 (percent of monthlyLimitUsd)')
+      .describe('Percent of monthlyLimitUsd at which the threshold is crossed, e.g. 100.'),
+    notification: z
+      .enum(BUDGET_NOTIFICATIONS)
+      .describe('actual: the month\'s spend so far crossed it; forecasted: AWS forecasts the month will cross it.'),
+    action: z
+      .enum(BUDGET_ACTIONS)
+      .describe('notify: tell the operators only; throttle: move the tenant to the throttled usage plan; block: refuse its requests (403). Lifted at the start of the next month.'),
+  })
+  .refine((threshold) => !(threshold.notification === 'forecasted' && threshold.action === 'block'), {
+    message: 'a forecast may not block: only actual spend blocks (allowed: notify, throttle)',
+    path: ['action'],
+  });
+
+const ACTION_RANK: Record<BudgetThresholdConfig['action'], number> = { notify: 0, throttle: 1, block: 2 };
+
+const budgetSchema = z
+  .strictObject({
+    monthlyLimitUsd: z
+      .number()
+      .positive()
+      .max(10_000_000)
+      .describe('The monthly cost budget in USD, measured by AWS Budgets over the resources tagged with the tenant (and app).'),
+    thresholds: z
+      .array(budgetThresholdSchema)
+      .min(1, 'list at least one threshold')
+      .max(MAX_BUDGET_THRESHOLDS, `list at most ${MAX_BUDGET_THRESHOLDS} thresholds (AWS Budgets' limit per budget)`)
+      .default(() => DEFAULT_BUDGET_THRESHOLDS.map((threshold) => ({ ...threshold })))
+      .superRefine((thresholds, ctx) => {
+        thresholds.forEach((threshold, index) => {
+          const same = thresholds.findIndex((other) => other.percent === threshold.percent && other.notification === threshold.notification);
+          if (same !== index) {
+            ctx.addIssue({ code: 'custom', path: [index, 'percent'], message: `repeats the ${threshold.notification} threshold at ${threshold.percent} % of thresholds[${same}]` });
+          }
+          const milder = thresholds.find(
+            (other) => other.notification === 'actual' && threshold.notification === 'actual' && other.percent < threshold.percent && ACTION_RANK[other.action] > ACTION_RANK[threshold.action],
+          );
+          if (milder) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [index, 'action'],
+              message: `${threshold.action} at ${threshold.percent} % is milder than ${milder.action} at ${milder.percent} %: a higher actual threshold must not take a milder action (allowed: ${BUDGET_ACTIONS.filter((action) => ACTION_RANK[action] >= ACTION_RANK[milder.action]).join(', ')})`,
+            });
+          }
+        });
+      })
+      .describe('When AWS Budgets notifies and what the platform then does. Default: 80 % forecasted notify, 100 % actual throttle, 120 % actual block.'),
+  })
+  .describe('A monthly cost budget; crossing a threshold notifies, throttles or blocks automatically.');
+
+/** Every throttling setting at its default: what an environment without a `throttling` section gets. */
+const THROTTLING_DEFAULTS = {
+  throttledTier: { rateLimit: 1, burstLimit: 2, quota: { limit: 1000, period: 'day' } },
+  stateCacheSeconds: 30,
+} as const;
+
+const throttlingSchema = z
+  .strictObject({
+    throttledTier: tierSchema
+      .default(THROTTLING_DEFAULTS.throttledTier)
+      .describe('Limits of the throttled usage plan; every app of a throttled tenant shares them until the throttle is lifted.'),
+    stateCacheSeconds: z
+      .int()
+      .min(0)
+      .max(300)
+      .default(THROTTLING_DEFAULTS.stateCacheSeconds)
+      .describe('How long the authorizer caches a tenant\'s and app\'s throttle state; a throttle, block or lift takes effect within this plus gateway.authorizerCacheSeconds.'),
+  })
+  .default(THROTTLING_DEFAULTS)
+  .describe('Budget-triggered throttling: the throttled usage plan and how fast the gateway sees a change.');
+
+/**
+ * The embedding models the documents pipeline can call, with the vector sizes each can return. Adding
+ * a model here also needs its request format in the handlers (lambdas/shared/vectors/embedding.ts).
+ */
+export const EMBEDDING_MODELS = {
+  'amazon.titan-embed-text-v2:0': { dimensions: [256, 512, 1024] },
+} as const satisfies Record<string, { dimensions: readonly number[] }>;
+
+/** An embedding model id the pipeline supports. */
+export type EmbeddingModelId = keyof typeof EMBEDDING_MODELS;
+
+const EMBEDDING_MODEL_IDS = Object.keys(EMBEDDING_MODELS) as [EmbeddingModelId, ...EmbeddingModelId[]];
+
+/** Engines OpenSearch Serverless offers for HNSW on `knn_vector` fields. */
+export const VECTOR_ENGINES = ['faiss', 'nmslib'] as const;
+
+/** Distance functions of `knn_vector` fields, and the engines that implement each in OpenSearch Serverless. */
+export const VECTOR_SPACE_TYPES = {
+  l2: ['faiss', 'nmslib'],
+  innerproduct: ['faiss', 'nmslib'],
+  cosinesimil: ['nmslib'],
+} as const satisfies Record<string, ReadonlyArray<(typeof VECTOR_ENGINES)[number]>>;
+
+const VECTOR_SPACE_TYPE_NAMES = Object.keys(VECTOR_SPACE_TYPES) as [keyof typeof VECTOR_SPACE_TYPES, ...(keyof typeof VECTOR_SPACE_TYPES)[]];
+
+/** Longest TTL of a document, in days (ten years). */
+const TTL_DAYS_MAX = 3650;
+/** Chunk sizes the handlers accept (lambdas/shared/vectors/chunking.ts). */
+const CHUNK_CHARACTERS = { min: 200, max: 20_000 } as const;
+
+/** Whether `value` is a whole number from `min` to `max`. */
+function within(value: number, min: number, max: number): boolean {
+  return Number.isInteger(value) && value >= min && value <= max;
+}
+
+/** Every vector setting at its default: what an environment without a `vectors` section gets. */
+const VECTORS_DEFAULTS = {
+  enabled: true,
+  embeddingModelId: 'amazon.titan-embed-text-v2:0',
+  dimensions: 1024,
+  engine: 'faiss',
+  spaceType: 'l2',
+  defaultTtlDays: 90,
+  maxTtlDays: 365,
+  syncIngestMaxBytes: 65_536,
+  chunkCharacters: 2000,
+  chunkOverlapCharacters: 200,
+  standbyReplicas: 'enabled',
+} as const;
+
+/** Fixed once the tenants' indexes exist: OpenSearch cannot change a `knn_vector` field in place. */
+const INDEX_MAPPING_NOTE = 'Part of every tenant index\'s mapping: once indexes exist a change fails their update (OpenSearch cannot change a knn_vector field in place), so move to new indexes instead.';
+
+const vectorsSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(VECTORS_DEFAULTS.enabled)
+      .describe('Deploy the vector store (OpenSearch Serverless collection, per-tenant indexes) and the /v1/documents and /v1/search routes.'),
+    embeddingModelId: z
+      .enum(EMBEDDING_MODEL_IDS)
+      .default(VECTORS_DEFAULTS.embeddingModelId)
+      .describe('Amazon Bedrock model that embeds chunks and queries; the functions may invoke only this model.'),
+    dimensions: z
+      .int()
+      .default(VECTORS_DEFAULTS.dimensions)
+      .describe(`Length of the embedding vectors; one the model returns (amazon.titan-embed-text-v2:0: 256, 512 or 1024). ${INDEX_MAPPING_NOTE}`),
+    engine: z
+      .enum(VECTOR_ENGINES)
+      .default(VECTORS_DEFAULTS.engine)
+      .describe(`k-NN engine of the HNSW graph; faiss is the current one, nmslib is deprecated in OpenSearch. ${INDEX_MAPPING_NOTE}`),
+    spaceType: z
+      .enum(VECTOR_SPACE_TYPE_NAMES)
+      .default(VECTORS_DEFAULTS.spaceType)
+      .describe(`Distance function of the vectors (faiss: l2 or innerproduct; nmslib also cosinesimil). Titan embeddings are normalised, so l2 ranks like cosine. ${INDEX_MAPPING_NOTE}`),
+    defaultTtlDays: z
+      .int()
+      .min(1)
+      .max(TTL_DAYS_MAX)
+      .default(VECTORS_DEFAULTS.defaultTtlDays)
+      .describe('Days a document is kept when its ingest request names no TTL; the hourly sweeper deletes expired documents.'),
+    maxTtlDays: z
+      .int()
+      .min(1)
+      .max(TTL_DAYS_MAX)
+      .default(VECTORS_DEFAULTS.maxTtlDays)
+      .describe('Longest TTL an ingest request may ask for, in days.'),
+    syncIngestMaxBytes: z
+      .int()
+      .min(1024)
+      .max(1_000_000)
+      .default(VECTORS_DEFAULTS.syncIngestMaxBytes)
+      .describe('Documents up to this many bytes of text are embedded within the request; larger ones go through the ingest queue and the caller polls their status.'),
+    chunkCharacters: z
+      .int()
+      .min(CHUNK_CHARACTERS.min)
+      .max(CHUNK_CHARACTERS.max)
+      .default(VECTORS_DEFAULTS.chunkCharacters)
+      .describe('Characters per chunk (200 to 20,000, well within the model\'s input); each chunk is embedded and stored on its own.'),
+    chunkOverlapCharacters: z
+      .int()
+      .min(0)
+      .default(VECTORS_DEFAULTS.chunkOverlapCharacters)
+      .describe('Characters each chunk repeats from the end of the previous one, so a sentence cut at a boundary is still found; less than half of chunkCharacters.'),
+    standbyReplicas: z
+      .enum(['enabled', 'disabled'])
+      .default(VECTORS_DEFAULTS.standbyReplicas)
+      .describe(
+        'Standby replicas in a second availability zone. disabled halves the minimum capacity (and cost) but loses availability when a zone fails: for dev only. Fixed when a collection is created.',
+      ),
+  })
+  .superRefine((vectors, ctx) => {
+    // Runs after out-of-range values were reported: rules between fields skip values already refused.
+    const model = EMBEDDING_MODELS[vectors.embeddingModelId];
+    if (Number.isInteger(vectors.dimensions) && !(model.dimensions as readonly number[]).includes(vectors.dimensions)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dimensions'],
+        message: `${vectors.embeddingModelId} returns no vectors of ${vectors.dimensions} dimensions${allowed(model.dimensions)}`,
+      });
+    }
+    const engines: readonly string[] = VECTOR_SPACE_TYPES[vectors.spaceType];
+    if (!engines.includes(vectors.engine)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['spaceType'],
+        message: `engine ${vectors.engine} has no ${vectors.spaceType} space in OpenSearch Serverless${allowed(VECTOR_SPACE_TYPE_NAMES.filter((space) => (VECTOR_SPACE_TYPES[space] as readonly string[]).includes(vectors.engine)))}`,
+      });
+    }
+    if (within(vectors.defaultTtlDays, 1, TTL_DAYS_MAX) && within(vectors.maxTtlDays, 1, TTL_DAYS_MAX) && vectors.maxTtlDays < vectors.defaultTtlDays) {
+      ctx.addIssue({ code: 'custom', path: ['maxTtlDays'], message: `must be at least defaultTtlDays (${vectors.defaultTtlDays})` });
+    }
+    const chunkValid = within(vectors.chunkCharacters, CHUNK_CHARACTERS.min, CHUNK_CHARACTERS.max);
+    if (chunkValid && vectors.chunkOverlapCharacters >= 0 && vectors.chunkOverlapCharacters * 2 >= vectors.chunkCharacters) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['chunkOverlapCharacters'],
+        message: `must be less than half of chunkCharacters (${vectors.chunkCharacters}), or chunking makes little progress`,
+      });
+    }
+  })
+  .default(VECTORS_DEFAULTS)
+  .describe('The vector store and documents pipeline: one OpenSearch Serverless collection for pooled tenants, one per siloed tenant, an index per tenant.');
+
+/** The vector settings of an environment. */
+export type VectorsConfig = z.infer<typeof vectorsSchema>;
+
 export const environmentSchema = z
   .strictObject({
     name: environmentName.describe('The environment name; must match the file name.'),
@@ -160,6 +413,10 @@ export const environmentSchema = z
     tiers: z
       .record(tierName, tierSchema)
       .refine((tiers) => Object.keys(tiers).length > 0, 'define at least one tier')
+      .refine((tiers) => !(THROTTLED_PLAN_NAME in tiers), {
+        message: `tier name "${THROTTLED_PLAN_NAME}" is reserved for the usage plan of throttled tenants (see throttling.throttledTier)`,
+        path: [THROTTLED_PLAN_NAME],
+      })
       .describe('Usage tiers: every app uses one, and gets its own API key on that tier\'s usage plan.'),
     identity: z
       .strictObject({
@@ -282,6 +539,8 @@ export const environmentSchema = z
       .describe(
         'cdk-nag compliance packs checked at every synth of this environment besides AwsSolutions; any unacknowledged finding fails the synth.',
       ),
+    vectors: vectorsSchema,
+    throttling: throttlingSchema,
   })
   .describe('A Microplane environment: config/environments/<name>.yaml');
 
@@ -306,6 +565,7 @@ export const appSchema = z.strictObject({
     .min(1, 'list at least one scope')
     .describe('Platform scopes the app may request.'),
   enabled: z.boolean().default(true).describe('Set false to switch the app off without deleting it.'),
+  budget: budgetSchema.optional().describe('A monthly cost budget of this app alone, over resources tagged with the app.'),
 });
 
 export const tenantSchema = z
@@ -334,6 +594,11 @@ export const tenantSchema = z
       .min(1, 'list at least one app')
       .max(MAX_APPS_PER_TENANT, `a tenant has at most ${MAX_APPS_PER_TENANT} apps (split it into more tenants)`)
       .describe('The micro apps of this tenant.'),
+    budget: budgetSchema.optional().describe('A monthly cost budget over every resource tagged with this tenant.'),
+  })
+  .refine((tenant) => tenant.apps.filter((app) => app.budget).length <= MAX_APP_BUDGETS_PER_TENANT, {
+    message: `at most ${MAX_APP_BUDGETS_PER_TENANT} apps of a tenant may have their own budget (use the tenant's budget for the rest)`,
+    path: ['apps'],
   })
   .describe('A Microplane tenant: config/tenants/<id>.yaml');
 
@@ -345,6 +610,10 @@ export type TierConfig = z.infer<typeof tierSchema>;
 export type TenantConfig = z.infer<typeof tenantSchema>;
 /** One app of a tenant. */
 export type AppConfig = z.infer<typeof appSchema>;
+/** A monthly cost budget of a tenant or app. */
+export type BudgetConfig = z.infer<typeof budgetSchema>;
+/** The throttling settings of an environment. */
+export type ThrottlingConfig = z.infer<typeof throttlingSchema>;
 /** The data classification of an app. */
 export type DataClassification = AppConfig['dataClassification'];
 

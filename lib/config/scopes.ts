@@ -7,6 +7,9 @@ export const PLATFORM_SCOPES = {
   'whoami.read': 'Read who the caller is: tenant, app and granted scopes.',
   'notes.read': 'Read the tenant notes of the calling app.',
   'notes.write': 'Create, update and delete the tenant notes of the calling app.',
+  'documents.read': 'Search the tenant\'s documents and read their status, without their text.',
+  'documents.text': 'Receive the decrypted chunk text in search results (with documents.read).',
+  'documents.write': 'Ingest and delete the calling app\'s documents, and purge them all.',
 } as const;
 
 /** A scope name of the platform's resource server, without the resource server prefix. */

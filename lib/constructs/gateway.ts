@@ -1,5 +1,6 @@
 import { ArnFormat, Duration, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -58,6 +59,19 @@ export interface GatewayProps {
 }
 
 const DEFAULT_STAGE_NAME = 'live';
+
+/** Where the authorizer reads budget throttle states; see {@link Gateway.readThrottleStates}. */
+export interface ThrottleStateSource {
+  /** The throttle table, keyed by `subject`. */
+  readonly table: dynamodb.ITable;
+  /** The value of a throttled tenant's usage key, with `{tenantId}` in place of the tenant id. */
+  readonly throttledUsageKeyTemplate: string;
+  /**
+   * How long the authorizer caches a tenant's or app's state per container.
+   * @default Duration.seconds(30)
+   */
+  readonly stateCacheTtl?: Duration;
+}
 
 /** A route that needs a service token, and the scope it requires. */
 export interface TenantRoute {
@@ -202,6 +216,20 @@ export class Gateway extends Construct {
       'APIGWSSLEnabled',
       'Every integration is a Lambda proxy (AWS_PROXY) invoked through the Lambda API with IAM; a client certificate only authenticates the gateway to HTTP backends, of which there are none.',
     );
+  }
+
+  /**
+   * Makes the authorizer consult budget throttle states: a throttled tenant's calls are metered on its
+   * throttled usage key, a blocked tenant or app is denied (403). Its role may read single items of the
+   * table, nothing else.
+   */
+  public readThrottleStates(source: ThrottleStateSource): void {
+    const fn = this.authorizerFunction.function;
+    fn.addEnvironment('THROTTLE_TABLE_NAME', source.table.tableName);
+    fn.addEnvironment('THROTTLED_USAGE_KEY_TEMPLATE', source.throttledUsageKeyTemplate);
+    fn.addEnvironment('THROTTLE_STATE_CACHE_SECONDS', String((source.stateCacheTtl ?? Duration.seconds(30)).toSeconds()));
+    source.table.grant(this.authorizerFunction.role, 'dynamodb:GetItem', 'dynamodb:BatchGetItem');
+    source.table.encryptionKey?.grantDecrypt(this.authorizerFunction.role);
   }
 
   /** The routes that need a service token, with their scopes. */

@@ -1,6 +1,7 @@
 import { Annotations, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as aoss from 'aws-cdk-lib/aws-opensearchserverless';
 import { Construct } from 'constructs';
 
 /** How many availability zones the data subnets span; Aurora needs at least two. */
@@ -30,12 +31,16 @@ export interface PlatformNetworkProps {
 /**
  * The VPC the databases live in: isolated subnets only, no internet gateway and no NAT, so nothing in
  * it can reach or be reached from the internet and it costs nothing when idle. Functions reach the
- * databases through the RDS Data API, which needs no network path into the VPC. Flow logs record every
- * connection attempt.
+ * databases through the RDS Data API, which needs no network path into the VPC. Functions that must run
+ * inside it (the documents functions, whose collections admit only the OpenSearch Serverless endpoint)
+ * reach AWS APIs through interface endpoints created on demand ({@link serviceEndpoint}), which are
+ * billed per hour and zone. Flow logs record every connection attempt.
  */
 export class PlatformNetwork extends Construct {
   /** The VPC. */
   public readonly vpc: ec2.Vpc;
+  private readonly serviceEndpoints = new Map<string, ec2.InterfaceVpcEndpoint>();
+  private vectorSearch?: VectorSearchEndpoint;
 
   constructor(scope: Construct, id: string, props: PlatformNetworkProps = {}) {
     super(scope, id);
@@ -69,6 +74,71 @@ export class PlatformNetwork extends Construct {
   public get dataSubnetIds(): string[] {
     return this.vpc.isolatedSubnets.map((subnet) => subnet.subnetId);
   }
+
+  /**
+   * The interface endpoint of an AWS service in the data subnets, created on first use (a VPC can
+   * resolve a service's private DNS name through one endpoint only). It admits nobody until a caller
+   * is allowed with `endpoint.connections.allowDefaultPortFrom(…)`. Each costs an hourly fee per zone.
+   */
+  public serviceEndpoint(service: ec2.InterfaceVpcEndpointAwsService): ec2.InterfaceVpcEndpoint {
+    const existing = this.serviceEndpoints.get(service.shortName);
+    if (existing) return existing;
+    const endpoint = this.vpc.addInterfaceEndpoint(`${pascalCase(service.shortName)}Endpoint`, {
+      service,
+      subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      privateDnsEnabled: true,
+      open: false,
+    });
+    this.serviceEndpoints.set(service.shortName, endpoint);
+    return endpoint;
+  }
+
+  /**
+   * The OpenSearch Serverless VPC endpoint in the data subnets: the only network path to the
+   * environment's collections (their network policies admit nothing else). Created on first use; it
+   * admits nobody until a caller is allowed with `connections.allowDefaultPortFrom(…)`.
+   * @param name the endpoint's name, 3 to 32 lowercase letters, digits or hyphens, unique in the region
+   */
+  public vectorSearchEndpoint(name: string): VectorSearchEndpoint {
+    if (this.vectorSearch) {
+      if (this.vectorSearch.name !== name) throw new Error(`PlatformNetwork ${this.node.path} already has the vector search endpoint "${this.vectorSearch.name}"`);
+      return this.vectorSearch;
+    }
+    const securityGroup = new ec2.SecurityGroup(this, 'VectorSearchEndpointSecurityGroup', {
+      vpc: this.vpc,
+      description: 'OpenSearch Serverless VPC endpoint: HTTPS from the functions allowed in, nothing else',
+      allowAllOutbound: false,
+    });
+    const endpoint = new aoss.CfnVpcEndpoint(this, 'VectorSearchEndpoint', {
+      name,
+      vpcId: this.vpc.vpcId,
+      subnetIds: this.dataSubnetIds,
+      securityGroupIds: [securityGroup.securityGroupId],
+    });
+    this.vectorSearch = {
+      name,
+      endpointId: endpoint.attrId,
+      connections: new ec2.Connections({ securityGroups: [securityGroup], defaultPort: ec2.Port.tcp(443) }),
+    };
+    return this.vectorSearch;
+  }
+}
+
+/** The OpenSearch Serverless VPC endpoint of the data network. */
+export interface VectorSearchEndpoint extends ec2.IConnectable {
+  /** The endpoint's name. */
+  readonly name: string;
+  /** The endpoint id (`vpce-…`), which collection network policies name in `SourceVPCEs`. */
+  readonly endpointId: string;
+}
+
+/** `bedrock-runtime` → `BedrockRuntime`, for construct ids. */
+function pascalCase(text: string): string {
+  return text
+    .split(/[^a-zA-Z0-9]+/)
+    .filter(Boolean)
+    .map((word) => word[0].toUpperCase() + word.slice(1))
+    .join('');
 }
 
 /** Explicit zones when given (so no lookup happens), otherwise the first {@link DATA_SUBNET_COUNT} of the region. */

@@ -1,5 +1,6 @@
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
+import { THROTTLED_PLAN_NAME } from '../config/schema';
 
 /** Throttle and quota of one tier, applied to each app on it. */
 export interface UsageTier {
@@ -26,7 +27,16 @@ export interface UsagePlansProps {
   readonly stage: apigw.Stage;
   /** The environment name, part of each plan's name. */
   readonly environmentName: string;
+  /**
+   * Limits of the `throttled` plan, to which budget throttling moves a tenant: every app of a throttled
+   * tenant shares the tenant's one key on it (see `TenantBudgets`).
+   * @default - no throttled plan
+   */
+  readonly throttledTier?: UsageTier;
 }
+
+/** The name of the plan of throttled tenants; no tier may take it. */
+export const THROTTLED_PLAN = THROTTLED_PLAN_NAME;
 
 const QUOTA_PERIODS: Record<UsageTier['quota']['period'], apigw.Period> = {
   day: apigw.Period.DAY,
@@ -40,14 +50,20 @@ const QUOTA_PERIODS: Record<UsageTier['quota']['period'], apigw.Period> = {
  * cannot spend its neighbours' quota, unlike designs that share one key per tier.
  */
 export class UsagePlans extends Construct {
+  /** The plan of throttled tenants, when `throttledTier` was given. */
+  public readonly throttledPlan?: apigw.IUsagePlan;
   private readonly plans = new Map<string, apigw.UsagePlan>();
 
   constructor(scope: Construct, id: string, props: UsagePlansProps) {
     super(scope, id);
     const names = Object.keys(props.tiers);
     if (names.length === 0) throw new Error(`UsagePlans ${this.node.path}: define at least one tier`);
+    if (names.includes(THROTTLED_PLAN)) throw new Error(`UsagePlans ${this.node.path}: "${THROTTLED_PLAN}" is the plan of throttled tenants, not a tier name`);
     for (const name of names.sort()) {
       this.plans.set(name, this.createPlan(name, props.tiers[name], props));
+    }
+    if (props.throttledTier) {
+      this.throttledPlan = this.createPlan(THROTTLED_PLAN, { description: 'Throttled tenants: budget crossed, limits per tenant until lifted', ...props.throttledTier }, props);
     }
   }
 

@@ -1,4 +1,5 @@
-import { Aspects, CfnOutput, Duration, Stack, StackProps, Tags } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -8,9 +9,13 @@ import { FunctionConcurrency } from '../aspects/function-concurrency';
 import { InlinePolicyReasons } from '../aspects/inline-policy-reasons';
 import { LogGroupEncryption } from '../aspects/log-group-encryption';
 import { EnvironmentConfig } from '../config/schema';
+import { BudgetThrottling } from '../constructs/budget-throttling';
+import { DocumentsApi } from '../constructs/documents-api';
 import { Gateway } from '../constructs/gateway';
 import { Identity } from '../constructs/identity';
 import { MicroplaneFunction } from '../constructs/microplane-function';
+import { ModelInvocationLogging } from '../constructs/model-invocation-logging';
+import { PlatformMonitoring } from '../constructs/platform-monitoring';
 import { PlatformNetwork } from '../constructs/platform-network';
 import { SchemaProvisioner, schemaProvisionerRoleName } from '../constructs/schema-provisioner';
 import { SecretRotation } from '../constructs/secret-rotation';
@@ -19,8 +24,19 @@ import { TenantDatabase } from '../constructs/tenant-database';
 import { ServiceTokenKey } from '../constructs/service-token-key';
 import { ServiceTokenProvider } from '../constructs/service-token-provider';
 import { TokenExchange } from '../constructs/token-exchange';
-import { UsagePlans } from '../constructs/usage-plans';
-import { platformDataKeyAlias, platformLogsKeyAlias, PlatformParameters, pooledClusterIdentifier, tenantFunctionsRoleName } from '../platform-parameters';
+import { THROTTLED_PLAN, UsagePlans } from '../constructs/usage-plans';
+import { VectorStore } from '../constructs/vector-store';
+import {
+  AOSS_POLICY_NAME_MAX,
+  boundedName,
+  platformDataKeyAlias,
+  platformLogsKeyAlias,
+  PlatformParameters,
+  pooledClusterIdentifier,
+  pooledCollectionName,
+  tenantFunctionsRoleName,
+  vectorsKeyAlias,
+} from '../platform-parameters';
 import { cognitoSettings, removalPolicyOf } from './settings';
 
 /** Properties of {@link PlatformStack}. */
@@ -55,6 +71,14 @@ export class PlatformStack extends Stack {
   public readonly secretRotation: SecretRotation;
   /** Provisions and migrates every tenant schema. */
   public readonly schemaProvisioner: SchemaProvisioner;
+  /** The pooled tenants' vector collection, when the environment's `vectors.enabled` is true. */
+  public readonly vectorStore?: VectorStore;
+  /** The documents routes, ingest queue and TTL sweeper, when the environment's `vectors.enabled` is true. */
+  public readonly documentsApi?: DocumentsApi;
+  /** The operators' dashboard, alarms and alarm topic. */
+  public readonly monitoring: PlatformMonitoring;
+  /** The budget topic, throttle state table and throttle function. */
+  public readonly budgetThrottling: BudgetThrottling;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
@@ -91,6 +115,7 @@ export class PlatformStack extends Stack {
     });
     this.usagePlans = new UsagePlans(this, 'UsagePlans', {
       tiers: env.tiers,
+      throttledTier: env.throttling.throttledTier,
       api: this.gateway.api,
       stage: this.gateway.stage,
       environmentName: env.name,
@@ -166,9 +191,99 @@ export class PlatformStack extends Stack {
       logRetention,
       removalPolicy,
     });
+    if (env.vectors.enabled) [this.vectorStore, this.documentsApi] = this.addVectors(env, logRetention);
+    // Every Bedrock call of the environment is logged (metadata; no tenant text): see ModelInvocationLogging.
+    if (env.vectors.enabled) {
+      new ModelInvocationLogging(this, 'ModelInvocationLogging', { environmentName: env.name, retention: logRetention, removalPolicy });
+    }
+    this.monitoring = new PlatformMonitoring(this, 'Monitoring', {
+      environmentName: env.name,
+      api: this.gateway.api,
+      stageName: this.gateway.stage.stageName,
+      authorizerFunction: this.gateway.authorizerFunction.function,
+      removalPolicy,
+    });
+    if (this.documentsApi) {
+      this.monitoring.addFunctionErrorAlarm('DocumentsWorker', this.documentsApi.workerFunction.function);
+      this.monitoring.addFunctionErrorAlarm('DocumentsSweeper', this.documentsApi.sweeperFunction.function);
+      this.monitoring.addDeadLetterQueueAlarm('IngestDeadLetters', this.documentsApi.deadLetterQueue);
+    }
+    this.budgetThrottling = this.addBudgetThrottling(env, removalPolicy);
 
     this.publishParameters();
     this.addOutputs();
+  }
+
+  /**
+   * The budget topic, state table and throttle function; the authorizer reads the states, and tenant
+   * stacks find the topic and the throttled plan through SSM.
+   */
+  private addBudgetThrottling(env: EnvironmentConfig, removalPolicy: RemovalPolicy): BudgetThrottling {
+    const throttling = new BudgetThrottling(this, 'BudgetThrottling', {
+      environmentName: env.name,
+      removalPolicy,
+      alarmActions: [new cloudwatchActions.SnsAction(this.monitoring.operatorTopic)],
+    });
+    this.gateway.readThrottleStates({
+      table: throttling.table,
+      throttledUsageKeyTemplate: throttling.throttledUsageKeyTemplate,
+      stateCacheTtl: Duration.seconds(env.throttling.stateCacheSeconds),
+    });
+    const publish = (id: string, parameterName: string, stringValue: string, description: string) =>
+      new ssm.StringParameter(this, id, { parameterName, stringValue, description: `Microplane: ${description}, read by tenant stacks` });
+    publish('BudgetTopicParameter', this.parameters.budgetTopicArn, throttling.topic.topicArn, 'the ARN of the topic every budget notifies');
+    publish('ThrottleStateTableParameter', this.parameters.throttleStateTableName, throttling.table.tableName, 'the throttle state table name');
+    publish('ThrottledUsagePlanParameter', this.parameters.usagePlanId(THROTTLED_PLAN), this.usagePlans.throttledPlan!.usagePlanId, 'the usage plan id of throttled tenants');
+    return throttling;
+  }
+
+  /**
+   * The pooled tenants' collection under the platform's vectors key, reachable only through the data
+   * network's OpenSearch Serverless endpoint, and the documents pipeline that uses it.
+   */
+  private addVectors(env: EnvironmentConfig, logRetention: logs.RetentionDays): [VectorStore, DocumentsApi] {
+    const removalPolicy = removalPolicyOf(env);
+    const vectorsKey = new kms.Key(this, 'VectorsKey', {
+      description: `Microplane ${env.name}: the pooled tenants' vector collection`,
+      alias: vectorsKeyAlias(env.name),
+      enableKeyRotation: true,
+      pendingWindow: Duration.days(30),
+      removalPolicy,
+    });
+    const endpoint = this.network.vectorSearchEndpoint(boundedName(`microplane-${env.name}-vectors`, AOSS_POLICY_NAME_MAX));
+    const store = new VectorStore(this, 'VectorStore', {
+      collectionName: pooledCollectionName(env.name),
+      encryptionKey: vectorsKey,
+      vpcEndpointId: endpoint.endpointId,
+      standbyReplicas: env.vectors.standbyReplicas === 'enabled',
+      description: `Microplane ${env.name}: documents of pooled tenants, one index per tenant`,
+      removalPolicy,
+    });
+    const documents = new DocumentsApi(this, 'DocumentsApi', {
+      gateway: this.gateway,
+      environmentName: env.name,
+      tenantFunctionsRole: this.tenantFunctionsRole,
+      network: this.network,
+      vectorSearchEndpoint: endpoint,
+      vectorRegistryPrefix: this.parameters.vectorRegistryPrefix,
+      pipeline: {
+        embeddingModelId: env.vectors.embeddingModelId,
+        embeddingDimensions: env.vectors.dimensions,
+        syncIngestMaxBytes: env.vectors.syncIngestMaxBytes,
+        chunkCharacters: env.vectors.chunkCharacters,
+        chunkOverlapCharacters: env.vectors.chunkOverlapCharacters,
+        defaultTtlDays: env.vectors.defaultTtlDays,
+        maxTtlDays: env.vectors.maxTtlDays,
+      },
+      logRetention,
+      removalPolicy,
+    });
+    const publish = (id: string, parameterName: string, stringValue: string, description: string) =>
+      new ssm.StringParameter(this, id, { parameterName, stringValue, description: `Microplane: ${description}, read by tenant stacks` });
+    publish('VectorsVpcEndpointParameter', this.parameters.vectorsVpcEndpointId, endpoint.endpointId, 'the OpenSearch Serverless VPC endpoint id that collections admit');
+    publish('PooledCollectionArnParameter', this.parameters.pooledCollectionArn, store.collectionArn, 'the pooled vector collection ARN');
+    publish('PooledCollectionEndpointParameter', this.parameters.pooledCollectionEndpoint, store.collectionEndpoint, 'the pooled vector collection endpoint');
+    return [store, documents];
   }
 
   /**

@@ -10,16 +10,23 @@ import { DATA_SUBNET_COUNT, importDataNetwork } from '../constructs/platform-net
 import { migrationsChecksum, schemaProvisionerRoleName } from '../constructs/schema-provisioner';
 import { secretRotationRoleName } from '../constructs/secret-rotation';
 import { TenantApps } from '../constructs/tenant-apps';
+import { TenantBudgets } from '../constructs/tenant-budgets';
+import { THROTTLED_PLAN } from '../constructs/usage-plans';
 import { clusterArnOf, TenantDatabase } from '../constructs/tenant-database';
-import { TenantKeys } from '../constructs/tenant-keys';
+import { DEFAULT_KEY_SERVICES, TenantKeys } from '../constructs/tenant-keys';
 import { TenantRole } from '../constructs/tenant-role';
 import { TenantSchema } from '../constructs/tenant-schema';
+import { TenantVectorIndex } from '../constructs/tenant-vector-index';
+import { IVectorStore, VectorStore } from '../constructs/vector-store';
 import {
+  documentsSweeperRoleName,
   platformDataKeyAlias,
   PlatformParameters,
   pooledClusterIdentifier,
+  pooledCollectionName,
   serviceTokenAudience,
   siloedClusterIdentifier,
+  siloedCollectionName,
 } from '../platform-parameters';
 import { removalPolicyOf } from './settings';
 
@@ -43,18 +50,23 @@ export class TenantStack extends Stack {
   public readonly tenantRole: TenantRole;
   /** The tenant's apps. */
   public readonly apps: TenantApps;
+  /** The tenant's budgets, budget policy and throttled usage key. */
+  public readonly budgets: TenantBudgets;
   /** The tenant's own cluster, when its config says `isolation: siloed`. */
   public readonly database?: TenantDatabase;
   /** The tenant's schema, login and database registry entry. */
   public readonly schema: TenantSchema;
+  /** The tenant's own vector collection, when it is siloed and the environment has vectors. */
+  public readonly vectorStore?: VectorStore;
+  /** The tenant's vector index, its data access policy and vector registry entry, when the environment has vectors. */
+  public readonly vectorIndex?: TenantVectorIndex;
 
   constructor(scope: Construct, id: string, props: TenantStackProps) {
     super(scope, id, props);
     const { environment: env, tenant } = props;
     const parameters = new PlatformParameters(env.name);
     Tags.of(this).add('microplane:component', 'tenant');
-    Tags.of(this).add('microplane:tenant', tenant.id);
-    Tags.of(this).add('microplane:cost-center', tenant.costCenter);
+    // microplane:tenant and microplane:cost-center come from the ResourceTags aspect (lib/microplane.ts).
     Tags.of(this).add('microplane:isolation', tenant.isolation);
     Aspects.of(this).add(new InlinePolicyReasons());
 
@@ -62,6 +74,8 @@ export class TenantStack extends Stack {
       tenantIds: [tenant.id],
       environmentName: env.name,
       administrators: env.keyAdministratorArns.map((arn) => new iam.ArnPrincipal(arn)),
+      // A siloed tenant's own vector collection is encrypted with its key, through OpenSearch Serverless.
+      services: tenant.isolation === 'siloed' && env.vectors.enabled ? [...DEFAULT_KEY_SERVICES, 'aoss'] : undefined,
       removalPolicy: removalPolicyOf(env),
     });
     const readPlatform = (name: string) => ssm.StringParameter.valueForStringParameter(this, name);
@@ -123,6 +137,8 @@ export class TenantStack extends Stack {
     });
     if (this.database) this.schema.resource.node.addDependency(this.database);
 
+    if (env.vectors.enabled) [this.vectorStore, this.vectorIndex] = this.addVectors(env, tenant, parameters);
+
     const userPool = cognito.UserPool.fromUserPoolId(
       this,
       'UserPool',
@@ -141,5 +157,54 @@ export class TenantStack extends Stack {
       appRegistryPrefix: parameters.appRegistryPrefix,
       userTokenValidity: Duration.minutes(env.identity.userTokenMinutes),
     });
+    const hasBudgets = tenant.budget !== undefined || tenant.apps.some((app) => app.budget !== undefined);
+    this.budgets = new TenantBudgets(this, 'Budgets', {
+      tenantId: tenant.id,
+      environmentName: env.name,
+      budget: tenant.budget,
+      apps: tenant.apps,
+      // Read only when needed: an unused stack parameter is a template warning.
+      budgetTopicArn: hasBudgets ? ssm.StringParameter.valueForStringParameter(this, parameters.budgetTopicArn) : undefined,
+      throttledUsagePlanId: ssm.StringParameter.valueForStringParameter(this, parameters.usagePlanId(THROTTLED_PLAN)),
+    });
+  }
+
+  /**
+   * The tenant's index in the pooled collection (or, siloed, in its own collection under its own key),
+   * the data access policy that admits only its role, and its vector registry entry.
+   */
+  private addVectors(env: EnvironmentConfig, tenant: TenantConfig, parameters: PlatformParameters): [VectorStore | undefined, TenantVectorIndex] {
+    const readPlatform = (name: string) => ssm.StringParameter.valueForStringParameter(this, name);
+    const removalPolicy = removalPolicyOf(env);
+    let ownStore: VectorStore | undefined;
+    let store: IVectorStore;
+    if (tenant.isolation === 'siloed') {
+      store = ownStore = new VectorStore(this, 'VectorStore', {
+        collectionName: siloedCollectionName(env.name, tenant.id),
+        encryptionKey: this.keys.keyFor(tenant.id),
+        vpcEndpointId: readPlatform(parameters.vectorsVpcEndpointId),
+        standbyReplicas: env.vectors.standbyReplicas === 'enabled',
+        description: `Microplane ${env.name}: documents of tenant ${tenant.id}`,
+        removalPolicy,
+      });
+    } else {
+      store = VectorStore.fromCollectionAttributes(this, 'PooledVectorStore', {
+        collectionArn: readPlatform(parameters.pooledCollectionArn),
+        collectionEndpoint: readPlatform(parameters.pooledCollectionEndpoint),
+        collectionName: pooledCollectionName(env.name),
+      });
+    }
+    const index = new TenantVectorIndex(this, 'VectorIndex', {
+      tenantId: tenant.id,
+      environmentName: env.name,
+      store,
+      tenantRole: this.tenantRole.role,
+      tenantKey: this.keys.keyFor(tenant.id),
+      sweeperRoleArn: this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: documentsSweeperRoleName(env.name) }),
+      vectorField: { dimensions: env.vectors.dimensions, engine: env.vectors.engine, spaceType: env.vectors.spaceType },
+      registryParameterName: parameters.vectorRegistryEntry(tenant.id),
+      removalPolicy,
+    });
+    return [ownStore, index];
   }
 }

@@ -70,6 +70,14 @@ describe.each(ENVIRONMENTS)('cdk synth -c env=%s without AWS credentials', (envi
     }
   });
 
+  test('writes the app catalog of the environment beside the templates', () => {
+    const catalog = JSON.parse(fs.readFileSync(path.join(outdir, 'catalog.json'), 'utf8'));
+    const tenantIds = loadConfig({ configDir: CONFIG_DIR, environment }).tenants.map((tenant) => tenant.id);
+    expect(catalog.environment).toBe(environment);
+    expect(catalog.tenants.map((tenant: { id: string }) => tenant.id)).toEqual(tenantIds);
+    expect(fs.readFileSync(path.join(outdir, 'catalog.md'), 'utf8')).toContain(`# Microplane app catalog: ${environment}`);
+  });
+
   test('prints no bundling banners or esbuild size tables', () => {
     const output = `${String(result.stdout)}${String(result.stderr)}`;
     expect(output).not.toMatch(/Bundling asset|⚡ Done|index\.js\.map/);

@@ -27,7 +27,7 @@ describe('unknown fields', () => {
     const problems = problemsLoading(config);
     // THEN
     expect(problems).toEqual([
-      problem(config, ACME, 'colour', 'unknown field "colour" (allowed: id, displayName, owner, costCenter, isolation, residency, environments, apps)'),
+      problem(config, ACME, 'colour', 'unknown field "colour" (allowed: id, displayName, owner, costCenter, isolation, residency, environments, apps, budget)'),
     ]);
   });
 
@@ -317,7 +317,7 @@ describe('field values', () => {
     const problems = problemsLoading(config);
     // THEN
     expect(problems).toEqual([
-      problem(config, ACME, 'apps[0].scopes[2]', 'unknown value "notes.delete" (allowed: whoami.read, notes.read, notes.write)'),
+      problem(config, ACME, 'apps[0].scopes[2]', 'unknown value "notes.delete" (allowed: whoami.read, notes.read, notes.write, documents.read, documents.text, documents.write)'),
     ]);
   });
 

@@ -36,8 +36,8 @@ test('an anchor and its alias are both refused', () => {
   const problems = problemsLoading(configDir);
   // THEN
   expect(problems).toEqual([
-    problem(configDir, ACME, '(file)', 'anchor &owner is not allowed: write each value out at line 24'),
-    problem(configDir, ACME, '(file)', 'alias *owner is not allowed: write the value out at line 42'),
+    problem(configDir, ACME, '(file)', 'anchor &owner is not allowed: write each value out at line 30'),
+    problem(configDir, ACME, '(file)', 'alias *owner is not allowed: write the value out at line 48'),
   ]);
 });
 

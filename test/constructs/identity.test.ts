@@ -56,6 +56,9 @@ describe('with defaults', () => {
         { ScopeName: 'whoami.read', ScopeDescription: Match.anyValue() },
         { ScopeName: 'notes.read', ScopeDescription: Match.anyValue() },
         { ScopeName: 'notes.write', ScopeDescription: Match.anyValue() },
+        { ScopeName: 'documents.read', ScopeDescription: Match.anyValue() },
+        { ScopeName: 'documents.text', ScopeDescription: Match.anyValue() },
+        { ScopeName: 'documents.write', ScopeDescription: Match.anyValue() },
       ],
     });
   });

@@ -18,6 +18,10 @@ const STATEFUL_TYPES = new Set([
   'AWS::Logs::LogGroup',
   'AWS::IAM::OIDCProvider',
   'Custom::MicroplaneTenantSchema',
+  'AWS::OpenSearchServerless::Collection',
+  'AWS::OpenSearchServerless::Index',
+  'AWS::DynamoDB::Table',
+  'AWS::SQS::Queue',
 ]);
 const COMMITTED = path.join(__dirname, 'stateful-resources.json');
 
@@ -29,7 +33,7 @@ function statefulResources(environment: string): Record<string, string> {
     for (const [id, resource] of Object.entries(Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown> }>)) {
       if (!STATEFUL_TYPES.has(resource.Type)) continue;
       const props = resource.Properties ?? {};
-      const name = props.Name ?? props.AliasName ?? props.DBClusterIdentifier ?? props.LogGroupName ?? props.TenantId ?? '';
+      const name = props.Name ?? props.AliasName ?? props.DBClusterIdentifier ?? props.LogGroupName ?? props.TenantId ?? props.IndexName ?? props.TableName ?? props.QueueName ?? '';
       found[`${stack.stackName}/${id}`] = `${resource.Type} ${typeof name === 'string' ? name : ''}`.trim();
     }
   }

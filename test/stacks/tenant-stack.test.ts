@@ -13,10 +13,12 @@ describe.each(config.tenants.map((tenant) => [tenant.id, tenant] as const))('ten
     template.hasResourceProperties('AWS::KMS::Alias', { AliasName: `alias/microplane/dev/${tenantId}` });
     template.hasResourceProperties('AWS::IAM::Role', { RoleName: `microplane-dev-tenant-${tenantId}` });
     template.resourceCountIs('AWS::Cognito::UserPoolClient', tenant.apps.length);
-    template.resourceCountIs('AWS::ApiGateway::ApiKey', tenant.apps.length);
-    template.resourceCountIs('AWS::ApiGateway::UsagePlanKey', tenant.apps.length);
-    // One registry entry per app, plus the tenant's database entry.
-    template.resourceCountIs('AWS::SSM::Parameter', tenant.apps.length + 1);
+    // One usage key per app, plus the tenant's throttled key.
+    template.resourceCountIs('AWS::ApiGateway::ApiKey', tenant.apps.length + 1);
+    template.resourceCountIs('AWS::ApiGateway::UsagePlanKey', tenant.apps.length + 1);
+    // One registry entry per app, plus the tenant's database and vector entries, plus its budget policy if it has budgets.
+    const hasBudgets = tenant.budget !== undefined || tenant.apps.some((app) => app.budget !== undefined);
+    template.resourceCountIs('AWS::SSM::Parameter', tenant.apps.length + 2 + (hasBudgets ? 1 : 0));
   });
 
   test('has a database login under its own key and a schema provisioned with the current migrations', () => {

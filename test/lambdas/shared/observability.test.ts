@@ -38,6 +38,9 @@ test('the metrics of a request have tenant and app dimensions', () => {
   expect(directive.Namespace).toBe(METRICS_NAMESPACE);
   expect(directive.Dimensions).toEqual([expect.arrayContaining(['service', 'tenantId', 'appId'])]);
   expect(document).toMatchObject({ service: 'observability-test', tenantId: 'acme', appId: 'acme-notes', Requests: 1 });
+  expect(document.Latency).toEqual(expect.any(Number));
+  expect(document.Latency as number).toBeGreaterThanOrEqual(0);
+  expect(directive.Metrics).toEqual(expect.arrayContaining([{ Name: 'Latency', Unit: 'Milliseconds' }]));
 });
 
 test('a denial and an error are counted besides the request', () => {

@@ -1,0 +1,2 @@
+export * from './app-catalog';
+export * from './catalog-files';
