@@ -1,4 +1,4 @@
-import type { AppConfig, DataClassification, EnvironmentConfig, PlatformConfig, TenantConfig, TierConfig } from '../config/schema';
+import { DEFAULT_BUDGET_THRESHOLDS, type AppConfig, type BudgetConfig, type DataClassification, type EnvironmentConfig, type PlatformConfig, type TenantConfig, type TierConfig } from '../config/schema';
 import { EXPIRY_WARNING_DAYS, isExpired, isoDate } from '../config/expiry';
 
 /**
@@ -20,6 +20,13 @@ export type AppFeature = 'writes-data' | 'documents' | 'models';
 
 /** Whether an app is reachable today. */
 export type AppStatus = 'enabled' | 'disabled' | 'expired' | 'expiring';
+
+/** A monthly cost budget and what each threshold does. */
+export interface CatalogBudget {
+  readonly monthlyLimitUsd: number;
+  /** `<percent>% <actual|forecasted>: <notify|throttle|block>`, in config order (defaults filled in). */
+  readonly thresholds: readonly string[];
+}
 
 /** One app of the catalog. */
 export interface CatalogApp {
@@ -43,6 +50,8 @@ export interface CatalogApp {
     readonly requests: number;
     readonly period: string;
   };
+  /** The app's own budget, if it has one (the tenant's budget covers it besides). */
+  readonly budget?: CatalogBudget;
 }
 
 /** One tenant of the catalog. */
@@ -55,6 +64,8 @@ export interface CatalogTenant {
   readonly residency: string;
   /** The highest risk tier of the tenant's apps. */
   readonly riskTier: RiskTier;
+  /** The tenant's budget, if it has one. */
+  readonly budget?: CatalogBudget;
   readonly apps: readonly CatalogApp[];
 }
 
@@ -131,6 +142,7 @@ function catalogTenant(environment: EnvironmentConfig, tenant: TenantConfig, now
     isolation: tenant.isolation,
     residency: tenant.residency,
     riskTier: RISK_TIERS[highest],
+    ...(tenant.budget ? { budget: catalogBudget(tenant.budget) } : {}),
     apps,
   };
 }
@@ -153,6 +165,16 @@ function catalogApp(environment: EnvironmentConfig, tenant: TenantConfig, app: A
     riskTier: riskTier(app.dataClassification, features),
     scopes: [...app.scopes].sort(),
     quota: { ratePerSecond: tier.rateLimit, burst: tier.burstLimit, requests: tier.quota.limit, period: tier.quota.period },
+    ...(app.budget ? { budget: catalogBudget(app.budget) } : {}),
+  };
+}
+
+function catalogBudget(budget: BudgetConfig): CatalogBudget {
+  return {
+    monthlyLimitUsd: budget.monthlyLimitUsd,
+    thresholds: (budget.thresholds ?? DEFAULT_BUDGET_THRESHOLDS).map(
+      (threshold) => `${threshold.percent}% ${threshold.notification}: ${threshold.action}`,
+    ),
   };
 }
 

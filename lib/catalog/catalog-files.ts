@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { AppCatalog, CatalogApp } from './app-catalog';
+import type { AppCatalog, CatalogApp, CatalogBudget } from './app-catalog';
 
 /** The catalog's files in a cloud assembly: for tooling and for people. */
 export const CATALOG_FILES = { json: 'catalog.json', markdown: 'catalog.md' } as const;
@@ -20,10 +20,10 @@ export function catalogMarkdown(catalog: AppCatalog): string {
       `## ${escapeCell(tenant.displayName)} (\`${tenant.id}\`)`,
       '',
       `Owner ${escapeCell(tenant.owner.name)} <${tenant.owner.email}>, cost center \`${tenant.costCenter}\`, ` +
-        `${tenant.isolation}, data in ${tenant.residency}, risk ${tenant.riskTier}.`,
+        `${tenant.isolation}, data in ${tenant.residency}, risk ${tenant.riskTier}, budget ${formatBudget(tenant.budget)}.`,
       '',
-      '| app | owner | purpose | tier | quota | data class | risk | expires | status |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      '| app | owner | purpose | tier | quota | budget | data class | risk | expires | status |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
       ...tenant.apps.map(appRow),
     );
   }
@@ -45,12 +45,17 @@ function appRow(app: CatalogApp): string {
     app.purpose,
     app.tier,
     quota,
+    formatBudget(app.budget),
     app.dataClassification,
     app.features.length > 0 ? `${app.riskTier} (${app.features.join(', ')})` : app.riskTier,
     app.expires,
     app.status,
   ];
   return `| ${cells.map(escapeCell).join(' | ')} |`;
+}
+
+function formatBudget(budget: CatalogBudget | undefined): string {
+  return budget ? `$${budget.monthlyLimitUsd.toLocaleString('en-US')}/month (${budget.thresholds.join('; ')})` : 'none';
 }
 
 function formatCounts(counts: Readonly<Record<string, number>>): string {

@@ -37,6 +37,14 @@ describe('the catalog of the example dev config', () => {
     expect(initech.owner.email).toMatch(/@initech\.example\.com$/);
   });
 
+  test('budgets of tenants and apps are listed with what each threshold does', () => {
+    const acme = catalog.tenants.find((tenant) => tenant.id === 'acme-foods')!;
+    expect(acme.budget).toEqual({ monthlyLimitUsd: 500, thresholds: ['80% forecasted: notify', '100% actual: throttle', '120% actual: block'] });
+    expect(appOf('purchasing-assistant').budget).toEqual({ monthlyLimitUsd: 150, thresholds: ['90% forecasted: notify', '100% actual: throttle'] });
+    expect(appOf('where2eat').budget).toBeUndefined();
+    expect(catalog.tenants.find((tenant) => tenant.id === 'globex-hr')!.budget).toBeUndefined();
+  });
+
   test('a switched-off app is disabled; the counts add up', () => {
     expect(appOf('shift-swap-board').status).toBe('disabled');
     const { byStatus, byRiskTier, apps } = catalog.totals;
@@ -81,7 +89,7 @@ describe('the Markdown page', () => {
     expect(markdown).toMatch(/^# Microplane app catalog: dev\n/);
     expect(markdown.match(/^## /gm)).toHaveLength(3);
     expect(markdown).toContain('| `where2eat` Where2Eat | tom.becker@acme-foods.example.com |');
-    expect(markdown).toContain('| 100,000/month, 10/s (burst 20) | internal | moderate (writes-data) | 2027-11-15 | enabled |');
+    expect(markdown).toContain('| 100,000/month, 10/s (burst 20) | none | internal | moderate (writes-data) | 2027-11-15 | enabled |');
   });
 
   test('a pipe in config text cannot break a row', () => {
@@ -90,7 +98,7 @@ describe('the Markdown page', () => {
     const page = catalogMarkdown({ ...piped, tenants: [{ ...piped.tenants[0], apps: [app] }] });
     const row = page.split('\n').find((line) => line.includes('Left'))!;
     expect(row).toContain('Left \\| right');
-    expect(row.split(/(?<!\\)\|/).length - 2).toBe(9);
+    expect(row.split(/(?<!\\)\|/).length - 2).toBe(10);
   });
 });
 
