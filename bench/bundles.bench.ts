@@ -47,6 +47,10 @@ const STUB_ENV: Record<string, string> = {
   SYNC_INGEST_MAX_BYTES: '65536',
   CHUNK_CHARACTERS: '2000',
   CHUNK_OVERLAP_CHARACTERS: '200',
+  ENVIRONMENT_NAME: 'bench',
+  BUDGET_TOPIC_ARN: 'arn:aws:sns:eu-west-1:111111111111:microplane-bench-budgets',
+  THROTTLE_TABLE_NAME: 'microplane-bench-throttle-state',
+  THROTTLED_USAGE_KEY_TEMPLATE: 'microplane-bench-{tenantId}-throttled-usage',
 };
 
 /** Prints how long `require(process.argv[1])` takes, in milliseconds. */
