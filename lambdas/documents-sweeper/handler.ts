@@ -6,6 +6,9 @@ import { mapWithConcurrency } from '../shared/vectors/concurrency';
 import { errorSummary } from '../shared/vectors/log-safe';
 import type { VectorRegistry, VectorRegistryEntry } from '../shared/vectors/registry';
 import { productionDeps } from './production';
+import { createTracer, traced } from '../shared/tracing';
+
+const tracer = createTracer('documents-sweeper');
 
 /** What the TTL sweeper needs from its environment. */
 export interface SweeperDeps {
@@ -41,7 +44,7 @@ const CONCURRENCY = 4;
 /** Time kept in hand when the run stops starting new tenants. */
 const TIME_RESERVE_MS = 30_000;
 
-const { logger, metrics } = createObservability('documents-sweeper');
+const { logger, metrics } = createObservability('documents-sweeper', tracer);
 
 /**
  * The TTL sweeper (hourly): deletes every document whose `expires` has passed, tenant by tenant, each
@@ -98,4 +101,4 @@ function rotate<T>(items: readonly T[], by: number): T[] {
   return [...items.slice(start), ...items.slice(0, start)];
 }
 
-export const handler = createSweeperHandler(productionDeps());
+export const handler = traced(tracer, createSweeperHandler(productionDeps()));

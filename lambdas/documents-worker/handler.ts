@@ -8,6 +8,9 @@ import { errorSummary } from '../shared/vectors/log-safe';
 import type { TenantVectorContext, TenantVectorContexts } from '../shared/vectors/tenant-context';
 import { markFailed, runJob } from './job';
 import { productionDeps } from './production';
+import { createTracer, traced } from '../shared/tracing';
+
+const tracer = createTracer('documents-worker');
 
 /** What the ingest worker needs from its environment. */
 export interface WorkerDeps {
@@ -28,7 +31,7 @@ export interface WorkerDeps {
  */
 export const DEAD_LETTER_AFTER_RECEIVES = 3;
 
-const { logger, startRequest, identifyCaller, endRequest } = createObservability('documents-worker');
+const { logger, startRequest, identifyCaller, endRequest } = createObservability('documents-worker', tracer);
 
 /**
  * The ingest worker: indexes documents the API queued, acting as their tenant with the caller's own
@@ -89,4 +92,4 @@ async function markFailedQuietly(message: IngestMessage, tenant: TenantVectorCon
   }
 }
 
-export const handler = createWorkerHandler(productionDeps());
+export const handler = traced(tracer, createWorkerHandler(productionDeps()));

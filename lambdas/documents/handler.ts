@@ -12,6 +12,9 @@ import { productionDeps } from './production';
 import type { IngestQueue } from './queue';
 import { callerOf } from './request';
 import { routeOf } from './routes';
+import { createTracer, traced } from '../shared/tracing';
+
+const tracer = createTracer('documents');
 
 /** What the documents API needs from its environment. */
 export interface DocumentsDeps {
@@ -32,7 +35,7 @@ export interface DocumentsDeps {
   readonly newDocumentId?: () => string;
 }
 
-const { logger, startRequest, identifyCaller, endRequest } = createObservability('documents');
+const { logger, startRequest, identifyCaller, endRequest } = createObservability('documents', tracer);
 
 /**
  * The documents API (`/v1/documents…`, `/v1/search`). The tenant and app come only from the authorizer
@@ -91,4 +94,4 @@ function logFailure(error: unknown, route: Record<string, unknown>): void {
   }
 }
 
-export const handler = createDocumentsHandler(productionDeps());
+export const handler = traced(tracer, createDocumentsHandler(productionDeps()));

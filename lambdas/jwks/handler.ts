@@ -6,8 +6,11 @@ import { jsonResponse } from '../shared/http';
 import { KmsJwksCache } from '../shared/kms-jwks-cache';
 import { createObservability } from '../shared/observability';
 import { SERVICE_TOKEN_ALG } from '../shared/signing-key';
+import { createTracer, traced } from '../shared/tracing';
 
-const { logger, startRequest, endRequest } = createObservability('jwks');
+const tracer = createTracer('jwks');
+
+const { logger, startRequest, endRequest } = createObservability('jwks', tracer);
 const issuer = requireEnv('SERVICE_TOKEN_ISSUER');
 /** Read from KMS on the first request, then served from memory for the life of the container. */
 const jwksCache = new KmsJwksCache(new KMSClient({}), requireEnv('SIGNING_KEY_ARN'));
@@ -33,7 +36,7 @@ export const openIdConfiguration = {
 } as const;
 
 /** `GET /.well-known/jwks.json` (the public key that verifies service tokens) and `GET /.well-known/openid-configuration`. */
-export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+export const handler = traced(tracer, async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
   startRequest(event.requestContext?.requestId);
   try {
     const response = await route(event.resource ?? event.path);
@@ -44,7 +47,7 @@ export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayPr
     endRequest('error');
     return errorResponse(error);
   }
-};
+});
 
 async function route(path: string): Promise<APIGatewayProxyResult> {
   if (path === DISCOVERY_PATH) return jsonResponse(200, openIdConfiguration, PUBLIC_CACHE);

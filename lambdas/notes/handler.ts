@@ -6,6 +6,9 @@ import { createObservability, outcomeOfStatus } from '../shared/observability';
 import { productionDeps } from './production';
 import { callerOf } from './request';
 import { routeOf } from './routes';
+import { createTracer, traced } from '../shared/tracing';
+
+const tracer = createTracer('notes');
 
 /** What the notes API needs from its environment. */
 export interface NotesDeps {
@@ -21,7 +24,7 @@ export interface NotesDeps {
   now?: () => Date;
 }
 
-const { logger, startRequest, identifyCaller, endRequest } = createObservability('notes');
+const { logger, startRequest, identifyCaller, endRequest } = createObservability('notes', tracer);
 
 /**
  * The notes API (`/v1/notes…`), the CRUD template micro apps start from. The tenant and app come only
@@ -78,4 +81,4 @@ function logFailure(error: unknown, route: Record<string, unknown>): void {
   }
 }
 
-export const handler = createNotesHandler(productionDeps());
+export const handler = traced(tracer, createNotesHandler(productionDeps()));

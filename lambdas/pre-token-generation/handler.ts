@@ -1,15 +1,18 @@
 import type { Context, PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
 import { isTenantId } from '../shared/ids';
 import { createObservability } from '../shared/observability';
+import { createTracer, traced } from '../shared/tracing';
 
-const { logger, startRequest, identifyCaller, endRequest } = createObservability('pre-token-generation');
+const tracer = createTracer('pre-token-generation');
+
+const { logger, startRequest, identifyCaller, endRequest } = createObservability('pre-token-generation', tracer);
 
 /**
  * Cognito pre token generation trigger (V2_0): copies the user attribute `custom:tenant_id` into the
  * `tenant_id` claim of the access and ID tokens. Users without a valid tenant get no claim, and the
  * token exchange refuses them; they are counted as denials here, per user pool client.
  */
-export const handler = async (event: PreTokenGenerationV2TriggerEvent, context?: Context): Promise<PreTokenGenerationV2TriggerEvent> => {
+export const handler = traced(tracer, async (event: PreTokenGenerationV2TriggerEvent, context?: Context): Promise<PreTokenGenerationV2TriggerEvent> => {
   startRequest(context?.awsRequestId);
   const tenantId = event.request.userAttributes['custom:tenant_id'];
   if (!isTenantId(tenantId)) {
@@ -26,7 +29,7 @@ export const handler = async (event: PreTokenGenerationV2TriggerEvent, context?:
   logger.info('Tenant claim added', { clientId: event.callerContext.clientId });
   endRequest('served');
   return event;
-};
+});
 
 function addTenantClaim(event: PreTokenGenerationV2TriggerEvent, tenantId: string): void {
   // Cognito sends null here; keep whatever another step may have set.

@@ -11,6 +11,9 @@ import { countRequest, createObservability, type RequestOutcome } from '../share
 import { ProvisioningError } from './errors';
 import { loadMigrations, migrationsChecksum, MIGRATIONS_DIR, type Migration } from './migrations';
 import { disableTenant, provisionTenant, type ProvisionResult } from './provision';
+import { createTracer, traced } from '../shared/tracing';
+
+const tracer = createTracer('schema-provisioner');
 
 /** What the handler needs from outside; tests pass stubs, {@link handler} the real ones. */
 export interface ProvisionerDependencies {
@@ -177,7 +180,7 @@ async function readTenantSecret(secrets: SecretsManagerClient, secretArn: string
 }
 
 function loggerAndMetrics(): Pick<ProvisionerDependencies, 'logger' | 'metrics'> {
-  const { logger, metrics } = createObservability('schema-provisioner');
+  const { logger, metrics } = createObservability('schema-provisioner', tracer);
   return { logger, metrics };
 }
 
@@ -191,4 +194,4 @@ function productionDependencies(): ProvisionerDependencies {
   };
 }
 
-export const handler = createHandler(productionDependencies());
+export const handler = traced(tracer, createHandler(productionDependencies()));

@@ -19,6 +19,9 @@ import type { SqlClient } from '../shared/db/sql-client';
 import { countRequest, createObservability, type RequestOutcome } from '../shared/observability';
 import { scramSha256Verifier } from '../shared/db/scram';
 import { rotationTargetOf, type RotationTarget } from './target';
+import { createTracer, traced } from '../shared/tracing';
+
+const tracer = createTracer('secret-rotation');
 
 /** What the handler needs from outside; tests pass clients whose calls are faked at the SDK boundary. */
 export interface RotationDependencies {
@@ -191,7 +194,7 @@ function parseJson(text: string | undefined): unknown {
 }
 
 function loggerAndMetrics(): Pick<RotationDependencies, 'logger' | 'metrics'> {
-  const { logger, metrics } = createObservability('secret-rotation');
+  const { logger, metrics } = createObservability('secret-rotation', tracer);
   return { logger, metrics };
 }
 
@@ -207,4 +210,4 @@ export function productionDependencies(): RotationDependencies {
   };
 }
 
-export const handler = createRotationHandler(productionDependencies());
+export const handler = traced(tracer, createRotationHandler(productionDependencies()));

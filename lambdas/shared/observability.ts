@@ -1,5 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+// A type only: the Tracer itself (and the X-Ray SDK) is bundled only into functions that create one.
+import type { TraceAnnotator } from './tracing';
 
 /** The CloudWatch namespace of every Microplane metric. */
 export const METRICS_NAMESPACE = 'Microplane';
@@ -32,11 +34,11 @@ export interface Observability {
 }
 
 /**
- * The logger and metrics of one function. Metrics carry `service` by default and `tenantId`/`appId`
+ * The logger and metrics of one function (and, given a tracer, the trace annotations). Metrics carry `service` by default and `tenantId`/`appId`
  * per request, so dashboards can rank tenants and apps; a request whose caller is unknown (a refused
  * token) is counted under `tenantId=unknown`, never under a value the caller chose.
  */
-export function createObservability(serviceName: string): Observability {
+export function createObservability(serviceName: string, tracer?: TraceAnnotator): Observability {
   const logger = new Logger({ serviceName });
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
   let caller: CallerKeys = {};
@@ -45,6 +47,8 @@ export function createObservability(serviceName: string): Observability {
   const identifyCaller = (keys: CallerKeys): void => {
     caller = { ...caller, ...keys };
     logger.appendKeys({ ...keys });
+    if (keys.tenantId) tracer?.putAnnotation('tenantId', keys.tenantId);
+    if (keys.appId) tracer?.putAnnotation('appId', keys.appId);
   };
 
   return {
@@ -55,6 +59,7 @@ export function createObservability(serviceName: string): Observability {
       startedAt = performance.now();
       logger.resetKeys();
       logger.setCorrelationId(correlationId);
+      if (correlationId) tracer?.putAnnotation('correlationId', correlationId);
       if (initial) identifyCaller(initial);
     },
     identifyCaller,

@@ -8,6 +8,9 @@ import { decideBudget, type PolicyLoader } from './budget-policy';
 import { productionDeps } from './production';
 import { directRequestSchema, isDirectRequest, isSnsEvent, isTokenBudgetEvent, type DirectRequest } from './requests';
 import type { StoredState, ThrottleStateStore, TransitionCause, TransitionResult } from './state-store';
+import { createTracer, traced } from '../shared/tracing';
+
+const tracer = createTracer('throttle');
 
 /** What the throttle function needs from its environment. */
 export interface ThrottleDeps {
@@ -27,7 +30,7 @@ export type ThrottleResponse =
   | { readonly ok: true; readonly status: StoredState }
   | { readonly ok: false; readonly error: string };
 
-const { logger, metrics } = createObservability('throttle');
+const { logger, metrics } = createObservability('throttle', tracer);
 
 /** Metric counted for each applied transition, by the state it leads to. */
 const TRANSITION_METRIC = { throttled: 'Throttles', blocked: 'Blocks', normal: 'Lifts' } as const;
@@ -156,4 +159,4 @@ function report(result: TransitionResult, cause: TransitionCause): TransitionRes
   return result;
 }
 
-export const handler = createThrottleHandler(productionDeps());
+export const handler = traced(tracer, createThrottleHandler(productionDeps()));

@@ -8,8 +8,11 @@ import { config } from './config';
 import { ACCESS_TOKEN_TYPE, parseExchangeRequest, type ExchangeRequest } from './request';
 import { issueServiceToken } from './service-token';
 import { verifySubjectToken, type Subject } from './subject-token';
+import { createTracer, traced } from '../shared/tracing';
 
-const { logger, startRequest, identifyCaller, endRequest } = createObservability('token-exchange');
+const tracer = createTracer('token-exchange');
+
+const { logger, startRequest, identifyCaller, endRequest } = createObservability('token-exchange', tracer);
 const issuerSettings = {
   kms: new KMSClient({}),
   signingKeyArn: config.signingKeyArn,
@@ -20,7 +23,7 @@ const issuerSettings = {
 const SERVER_ERROR = new OAuthError('server_error', 'The server could not complete the request.');
 
 /** `POST /oauth2/token`: exchanges a Cognito user access token for a service token of one app (RFC 8693). */
-export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+export const handler = traced(tracer, async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
   startRequest(event.requestContext?.requestId);
   try {
     const request = parseExchangeRequest(event);
@@ -52,7 +55,7 @@ export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayPr
     endRequest(response.statusCode >= 500 ? 'error' : 'denied');
     return response;
   }
-};
+});
 
 /** The audience app, if the subject's tenant may use it and the token was issued to that app's client. */
 async function authorizeApp(subject: Subject, appId: string): Promise<AppRecord> {

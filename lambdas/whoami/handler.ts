@@ -2,8 +2,11 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { errorResponse, unauthorized } from '../shared/errors';
 import { jsonResponse } from '../shared/http';
 import { createObservability } from '../shared/observability';
+import { createTracer, traced } from '../shared/tracing';
 
-const { logger, startRequest, identifyCaller, endRequest } = createObservability('whoami');
+const tracer = createTracer('whoami');
+
+const { logger, startRequest, identifyCaller, endRequest } = createObservability('whoami', tracer);
 
 /** What the authorizer put into the request context. */
 interface Caller {
@@ -14,7 +17,7 @@ interface Caller {
 }
 
 /** `GET /v1/whoami`: the tenant, app, scopes and subject the authorizer established for this call. */
-export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+export const handler = traced(tracer, async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
   startRequest(event.requestContext?.requestId);
   const caller = callerOf(event);
   if (!caller) {
@@ -32,7 +35,7 @@ export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayPr
     scopes: caller.scopes.split(' ').filter((scope) => scope !== ''),
     subject: caller.subject,
   });
-};
+});
 
 function callerOf(event: APIGatewayProxyEvent): Caller | undefined {
   const { tenantId, appId, scopes, subject } = event.requestContext?.authorizer ?? {};

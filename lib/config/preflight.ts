@@ -63,7 +63,7 @@ export function preflightProblems(input: PreflightInput): ConfigProblem[] {
     ]),
     ...duplicateTenantIds(tenants),
     ...duplicateAppIds(tenants),
-    ...(environment ? deployed.flatMap((tenant) => placementProblems(tenant, environment)) : []),
+    ...(environment ? deployed.flatMap((tenant) => [...placementProblems(tenant, environment), ...modelsNotAllowed(tenant, environment)]) : []),
   ];
 }
 
@@ -242,6 +242,26 @@ function placementProblems({ file, value }: LoadedFile<TenantParts>, environment
     );
   }
   return problems;
+}
+
+/** An app may narrow the environment's models for its data classification, never widen them. */
+function modelsNotAllowed({ file, value }: LoadedFile<TenantParts>, environment: LoadedFile<EnvironmentConfig>): ConfigProblem[] {
+  const env = environment.value;
+  return value.apps.flatMap((app, appIndex) => {
+    if (app.models === undefined || app.dataClassification === undefined) return [];
+    const permitted = env.models.allowedByClassification[app.dataClassification];
+    return app.models.flatMap((model, index) =>
+      permitted.includes(model)
+        ? []
+        : [
+            problem(
+              file,
+              ['apps', appIndex, 'models', index],
+              `model "${model}" is not allowed for ${app.dataClassification} data in environment "${env.name}" (models.allowedByClassification.${app.dataClassification})${allowed(permitted)}`,
+            ),
+          ],
+    );
+  });
 }
 
 function problem(file: string, path: readonly PropertyKey[], message: string): ConfigProblem {

@@ -394,6 +394,61 @@ const vectorsSchema = z
 /** The vector settings of an environment. */
 export type VectorsConfig = z.infer<typeof vectorsSchema>;
 
+/** The data classifications of apps, least to most sensitive. */
+export const DATA_CLASSIFICATIONS = ['public', 'internal', 'confidential', 'regulated'] as const;
+
+/**
+ * A model an app may call: an Amazon Bedrock model id (`amazon.nova-micro-v1:0`, or an inference
+ * profile id such as `eu.amazon.nova-lite-v1:0`), or `private:<name>` for a model the environment hosts
+ * itself (never leaves the platform's network).
+ */
+const modelId = z
+  .string()
+  .regex(
+    /^(?:private:[a-z][a-z0-9-]{0,62}|(?:[a-z]{2}\.)?[a-z0-9-]+\.[A-Za-z0-9.:-]+)$/,
+    'must be a Bedrock model id (e.g. amazon.nova-micro-v1:0) or private:<name> for a privately hosted model',
+  );
+
+/** Models allowed by default: small Bedrock models for low-risk data; none for confidential or regulated data. */
+const DEFAULT_MODELS_BY_CLASSIFICATION = {
+  public: ['amazon.nova-micro-v1:0', 'amazon.nova-lite-v1:0'],
+  internal: ['amazon.nova-micro-v1:0', 'amazon.nova-lite-v1:0'],
+  confidential: [],
+  regulated: [],
+} as const;
+
+const modelsSchema = z
+  .strictObject({
+    allowedByClassification: z
+      .strictObject({
+        public: z.array(modelId).default([...DEFAULT_MODELS_BY_CLASSIFICATION.public]),
+        internal: z.array(modelId).default([...DEFAULT_MODELS_BY_CLASSIFICATION.internal]),
+        confidential: z.array(modelId).default([]),
+        regulated: z.array(modelId).default([]),
+      })
+      .default({
+        public: [...DEFAULT_MODELS_BY_CLASSIFICATION.public],
+        internal: [...DEFAULT_MODELS_BY_CLASSIFICATION.internal],
+        confidential: [],
+        regulated: [],
+      })
+      .describe(
+        'The models an app of each data classification may call. Confidential and regulated data should list only private:<name> models hosted by the platform; an empty list means apps of that class may call no model.',
+      ),
+  })
+  .default({
+    allowedByClassification: {
+      public: [...DEFAULT_MODELS_BY_CLASSIFICATION.public],
+      internal: [...DEFAULT_MODELS_BY_CLASSIFICATION.internal],
+      confidential: [],
+      regulated: [],
+    },
+  })
+  .describe('Model policy of the environment: which models apps may call, by the data they handle.');
+
+/** The model policy of an environment. */
+export type ModelsConfig = z.infer<typeof modelsSchema>;
+
 export const environmentSchema = z
   .strictObject({
     name: environmentName.describe('The environment name; must match the file name.'),
@@ -541,6 +596,7 @@ export const environmentSchema = z
       ),
     vectors: vectorsSchema,
     throttling: throttlingSchema,
+    models: modelsSchema,
   })
   .describe('A Microplane environment: config/environments/<name>.yaml');
 
@@ -566,6 +622,11 @@ export const appSchema = z.strictObject({
     .describe('Platform scopes the app may request.'),
   enabled: z.boolean().default(true).describe('Set false to switch the app off without deleting it.'),
   budget: budgetSchema.optional().describe('A monthly cost budget of this app alone, over resources tagged with the app.'),
+  models: z
+    .array(modelId)
+    .min(1, 'list at least one model, or leave the field out')
+    .optional()
+    .describe('The models this app may call: a subset of what the environment allows for its data classification. Leave out for all of those.'),
 });
 
 export const tenantSchema = z

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -60,7 +61,7 @@ test('bundled folders are copied beside the code', () => {
   expect(fs.readdirSync(path.join(dir, 'migrations')).some((file) => file.endsWith('.sql'))).toBe(true);
 });
 
-test('a handler is bundled once per process, however many apps and functions use it', () => {
+test('a handler is bundled at most once per process, however many apps and functions use it', () => {
   // GIVEN
   const bundlesOf = (handlerName: string) =>
     jest.mocked(buildSync).mock.calls.filter(([options]) => (options as BuildOptions).entryPoints?.toString() === lambdaEntry(handlerName));
@@ -68,8 +69,42 @@ test('a handler is bundled once per process, however many apps and functions use
   functionStack('pre-token-generation');
   functionStack('pre-token-generation');
   functionStack('pre-token-generation');
-  // THEN esbuild ran for it once, and every function got the same bundle
-  expect(bundlesOf('pre-token-generation')).toHaveLength(1);
+  // THEN esbuild ran for it once at most (not at all when another process built the same sources),
+  // and every function got the same bundle
+  expect(bundlesOf('pre-token-generation').length).toBeLessThanOrEqual(1);
   expect(bundledHandlerDir('pre-token-generation')).toBe(bundledHandlerDir('pre-token-generation'));
   expect(fs.existsSync(path.join(bundledHandlerDir('pre-token-generation'), BUNDLE_FILE))).toBe(true);
+});
+
+describe('across processes', () => {
+  afterEach(() => {
+    delete process.env.MICROPLANE_BUNDLE_DIR;
+  });
+
+  /** `bundledHandlerDir` of a fresh module registry (a new process, as far as the module knows). */
+  function inFreshProcess(handlerName: string): { dir: string; esbuildRuns: number } {
+    let result = { dir: '', esbuildRuns: 0 };
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const esbuild = require('esbuild') as typeof import('esbuild');
+      const before = jest.mocked(esbuild.buildSync).mock.calls.length;
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { bundledHandlerDir: bundle } = require('../../lib/constructs/microplane-function') as typeof import('../../lib/constructs/microplane-function');
+      const dir = bundle(handlerName);
+      result = { dir, esbuildRuns: jest.mocked(esbuild.buildSync).mock.calls.length - before };
+    });
+    return result;
+  }
+
+  test('a bundle another process built from the same sources is reused without running esbuild', () => {
+    // GIVEN an empty bundle folder of our own
+    process.env.MICROPLANE_BUNDLE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'microplane-bundle-cache-'));
+    // WHEN two processes ask for the same handler
+    const first = inFreshProcess('whoami');
+    const second = inFreshProcess('whoami');
+    // THEN only the first ran esbuild, and both use the same bundle
+    expect(first.esbuildRuns).toBe(1);
+    expect(second).toEqual({ dir: first.dir, esbuildRuns: 0 });
+    expect(first.dir.startsWith(process.env.MICROPLANE_BUNDLE_DIR!)).toBe(true);
+  });
 });

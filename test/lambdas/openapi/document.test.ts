@@ -38,7 +38,7 @@ test('the validator does find mistakes (the check above is not vacuous)', () => 
 });
 
 test('GET /v1/openapi.json serves the document as JSON, cacheable for five minutes', async () => {
-  const response = await handler();
+  const response = await handler(undefined);
   expect(response.statusCode).toBe(200);
   expect(JSON.parse(response.body)).toEqual(document);
   expect(response.headers).toMatchObject({
