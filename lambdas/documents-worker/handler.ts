@@ -1,5 +1,6 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ApiError } from '../shared/errors';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createObservability } from '../shared/observability';
 import type { ChunkingOptions } from '../shared/vectors/chunking';
 import type { Embedder } from '../shared/vectors/embedding';
@@ -31,7 +32,7 @@ export interface WorkerDeps {
  */
 export const DEAD_LETTER_AFTER_RECEIVES = 3;
 
-const { logger, startRequest, identifyCaller, endRequest } = createObservability('documents-worker', tracer);
+const { logger, metrics, startRequest, identifyCaller, endRequest } = createObservability('documents-worker', tracer);
 
 /**
  * The ingest worker: indexes documents the API queued, acting as their tenant with the caller's own
@@ -92,4 +93,9 @@ async function markFailedQuietly(message: IngestMessage, tenant: TenantVectorCon
   }
 }
 
-export const handler = traced(tracer, createWorkerHandler(productionDeps()));
+export const handler = traced(tracer, createWorkerHandler(productionDeps(process.env, countTokens)));
+
+/** Embedding tokens, published with the request's tenant and app dimensions when the request ends. */
+function countTokens(inputTokens: number): void {
+  metrics.addMetric('Tokens', MetricUnit.Count, inputTokens);
+}

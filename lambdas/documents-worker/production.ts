@@ -7,7 +7,7 @@ import { tenantVectorContexts } from '../shared/vectors/tenant-context';
 import type { WorkerDeps } from './handler';
 
 /** The production dependencies, from the function's environment; a missing variable fails the cold start. */
-export function productionDeps(env: NodeJS.ProcessEnv = process.env): WorkerDeps {
+export function productionDeps(env: NodeJS.ProcessEnv = process.env, countTokens?: (inputTokens: number) => void): WorkerDeps {
   const pipeline = pipelineSettings(env);
   return {
     tenantContext: tenantVectorContexts({
@@ -20,6 +20,7 @@ export function productionDeps(env: NodeJS.ProcessEnv = process.env): WorkerDeps
       client: new BedrockRuntimeClient({ region: pipeline.region }),
       modelId: pipeline.embeddingModelId,
       dimensions: pipeline.embeddingDimensions,
+      countTokens,
     }),
     chunking: pipeline.chunking,
   };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { bearerTokenOf } from '../shared/bearer';
 import { ApiError, errorResponse } from '../shared/errors';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createObservability, outcomeOfStatus } from '../shared/observability';
 import type { Embedder } from '../shared/vectors/embedding';
 import { errorSummary } from '../shared/vectors/log-safe';
@@ -35,7 +36,7 @@ export interface DocumentsDeps {
   readonly newDocumentId?: () => string;
 }
 
-const { logger, startRequest, identifyCaller, endRequest } = createObservability('documents', tracer);
+const { logger, metrics, startRequest, identifyCaller, endRequest } = createObservability('documents', tracer);
 
 /**
  * The documents API (`/v1/documents…`, `/v1/search`). The tenant and app come only from the authorizer
@@ -94,4 +95,9 @@ function logFailure(error: unknown, route: Record<string, unknown>): void {
   }
 }
 
-export const handler = traced(tracer, createDocumentsHandler(productionDeps()));
+export const handler = traced(tracer, createDocumentsHandler(productionDeps(process.env, countTokens)));
+
+/** Embedding tokens, published with the request's tenant and app dimensions when the request ends. */
+function countTokens(inputTokens: number): void {
+  metrics.addMetric('Tokens', MetricUnit.Count, inputTokens);
+}

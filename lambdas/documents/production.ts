@@ -22,7 +22,7 @@ export const MAX_TTL_DAYS = 365;
  * unless set); a missing or malformed variable fails the cold start.
  * Bedrock and SQS are called with the function's own role; OpenSearch and KMS with the tenant's.
  */
-export function productionDeps(env: NodeJS.ProcessEnv = process.env): DocumentsDeps {
+export function productionDeps(env: NodeJS.ProcessEnv = process.env, countTokens?: (inputTokens: number) => void): DocumentsDeps {
   const pipeline = pipelineSettings(env);
   const maxTtlDays = optionalPositiveInt('DOCUMENT_MAX_TTL_DAYS', env, MAX_TTL_DAYS);
   const defaultTtlDays = optionalPositiveInt('DOCUMENT_DEFAULT_TTL_DAYS', env, DEFAULT_TTL_DAYS);
@@ -40,6 +40,7 @@ export function productionDeps(env: NodeJS.ProcessEnv = process.env): DocumentsD
       client: new BedrockRuntimeClient({ region: pipeline.region }),
       modelId: pipeline.embeddingModelId,
       dimensions: pipeline.embeddingDimensions,
+      countTokens,
     }),
     queue: new SqsIngestQueue(new SQSClient({ region: pipeline.region }), requireEnv('INGEST_QUEUE_URL', env)),
     settings: {

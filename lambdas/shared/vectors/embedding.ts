@@ -14,6 +14,11 @@ export interface BedrockTitanEmbedderProps {
   readonly modelId: string;
   /** The vector dimension: 256, 512 or 1024 for Titan Text Embeddings V2; must match the index mapping. */
   readonly dimensions: number;
+  /**
+   * Told the input tokens of every call, as the model counted them: how token use is metered per tenant.
+   * @default - not metered
+   */
+  readonly countTokens?: (inputTokens: number) => void;
 }
 
 /**
@@ -33,10 +38,11 @@ export class BedrockTitanEmbedder implements Embedder {
         body: JSON.stringify({ inputText: text, dimensions, normalize: true }),
       }),
     );
-    const { embedding } = JSON.parse(new TextDecoder().decode(response.body)) as { embedding?: unknown };
+    const { embedding, inputTextTokenCount } = JSON.parse(new TextDecoder().decode(response.body)) as { embedding?: unknown; inputTextTokenCount?: unknown };
     if (!Array.isArray(embedding) || embedding.length !== dimensions || !embedding.every(Number.isFinite)) {
       throw new Error(`The embedding model returned no ${dimensions}-dimensional vector`);
     }
+    if (typeof inputTextTokenCount === 'number' && Number.isFinite(inputTextTokenCount)) this.props.countTokens?.(inputTextTokenCount);
     return embedding as number[];
   }
 }

@@ -99,7 +99,7 @@ export function fakeKms(kms: AwsClientStub<KMSClient>): void {
 export function fakeBedrock(bedrock: AwsClientStub<BedrockRuntimeClient>): void {
   bedrock.on(InvokeModelCommand).callsFake((input: { body: string }) => {
     const { inputText, dimensions } = JSON.parse(input.body) as { inputText: string; dimensions: number };
-    return { body: new TextEncoder().encode(JSON.stringify({ embedding: embeddingOf(inputText, dimensions), inputTextTokenCount: 1 })) };
+    return { body: new TextEncoder().encode(JSON.stringify({ embedding: embeddingOf(inputText, dimensions), inputTextTokenCount: (inputText.match(/\S+/g) ?? []).length })) };
   });
 }
 
