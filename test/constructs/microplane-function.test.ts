@@ -85,10 +85,8 @@ describe('across processes', () => {
   function inFreshProcess(handlerName: string): { dir: string; esbuildRuns: number } {
     let result = { dir: '', esbuildRuns: 0 };
     jest.isolateModules(() => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const esbuild = require('esbuild') as typeof import('esbuild');
       const before = jest.mocked(esbuild.buildSync).mock.calls.length;
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { bundledHandlerDir: bundle } = require('../../lib/constructs/microplane-function') as typeof import('../../lib/constructs/microplane-function');
       const dir = bundle(handlerName);
       result = { dir, esbuildRuns: jest.mocked(esbuild.buildSync).mock.calls.length - before };
