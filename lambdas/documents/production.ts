@@ -1,12 +1,8 @@
-import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { requireEnv } from '../shared/env';
-import { TenantCredentials } from '../shared/tenant-credentials';
-import { DataKeyCache } from '../shared/vectors/data-key-cache';
-import { BedrockTitanEmbedder } from '../shared/vectors/embedding';
 import { SQS_DEFAULT_MAX_MESSAGE_BYTES, SQS_LARGEST_MAX_MESSAGE_BYTES } from '../shared/vectors/ingest-message';
+import { pipelineClients } from '../shared/vectors/pipeline';
 import { optionalPositiveInt, pipelineSettings, positiveInt } from '../shared/vectors/settings';
-import { tenantVectorContexts } from '../shared/vectors/tenant-context';
 import type { DocumentsDeps } from './handler';
 import { SqsIngestQueue } from './queue';
 
@@ -30,18 +26,7 @@ export function productionDeps(env: NodeJS.ProcessEnv = process.env, countTokens
   const maxMessageBytes = optionalPositiveInt('INGEST_QUEUE_MAX_MESSAGE_BYTES', env, SQS_DEFAULT_MAX_MESSAGE_BYTES);
   if (maxMessageBytes > SQS_LARGEST_MAX_MESSAGE_BYTES) throw new Error('INGEST_QUEUE_MAX_MESSAGE_BYTES must be at most 1048576');
   return {
-    tenantContext: tenantVectorContexts({
-      parameterPrefix: pipeline.registryPrefix,
-      credentials: new TenantCredentials({ roleArnTemplate: pipeline.roleArnTemplate }),
-      region: pipeline.region,
-      dataKeys: new DataKeyCache(),
-    }),
-    embedder: new BedrockTitanEmbedder({
-      client: new BedrockRuntimeClient({ region: pipeline.region }),
-      modelId: pipeline.embeddingModelId,
-      dimensions: pipeline.embeddingDimensions,
-      countTokens,
-    }),
+    ...pipelineClients(pipeline, countTokens),
     queue: new SqsIngestQueue(new SQSClient({ region: pipeline.region }), requireEnv('INGEST_QUEUE_URL', env)),
     settings: {
       syncIngestMaxBytes: positiveInt('SYNC_INGEST_MAX_BYTES', env),

@@ -1,5 +1,5 @@
 import { DEFAULT_BUDGET_THRESHOLDS, type AppConfig, type BudgetConfig, type DataClassification, type EnvironmentConfig, type PlatformConfig, type TenantConfig, type TierConfig } from '../config/schema';
-import { EXPIRY_WARNING_DAYS, isExpired, isoDate } from '../config/expiry';
+import { expiresSoon, isExpired, isoDate } from '../config/expiry';
 
 /**
  * The app catalog: every tenant and app of one environment with what governance asks about (owner,
@@ -108,8 +108,7 @@ export function riskTier(dataClassification: DataClassification, features: reado
 export function appStatus(app: Pick<AppConfig, 'enabled' | 'expires'>, now: Date): AppStatus {
   if (isExpired(app, now)) return 'expired';
   if (!app.enabled) return 'disabled';
-  const soon = isoDate(new Date(now.getTime() + EXPIRY_WARNING_DAYS * 24 * 60 * 60 * 1000));
-  return app.expires <= soon ? 'expiring' : 'enabled';
+  return expiresSoon(app, now) ? 'expiring' : 'enabled';
 }
 
 /** The catalog of a loaded config on `now`. */

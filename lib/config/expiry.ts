@@ -17,6 +17,11 @@ export function isExpired(app: Pick<AppConfig, 'expires'>, now: Date): boolean {
   return app.expires < isoDate(now);
 }
 
+/** Whether an app that has not expired does so within {@link EXPIRY_WARNING_DAYS} days. */
+export function expiresSoon(app: Pick<AppConfig, 'expires'>, now: Date): boolean {
+  return !isExpired(app, now) && app.expires <= isoDate(new Date(now.getTime() + EXPIRY_WARNING_DAYS * DAY_MS));
+}
+
 /**
  * The apps of a tenant as they are deployed: an expired app stays in the config (and keeps its
  * client and registry entry, so renewing it changes nothing else) but is deployed disabled, so its
@@ -30,13 +35,12 @@ export function withExpiredAppsDisabled(tenant: TenantConfig, now: Date): Tenant
 
 /** One warning per app that has expired or expires within {@link EXPIRY_WARNING_DAYS} days. */
 export function expiryWarnings(tenant: LoadedFile<TenantConfig>, now: Date): ConfigProblem[] {
-  const soon = isoDate(new Date(now.getTime() + EXPIRY_WARNING_DAYS * DAY_MS));
   return tenant.value.apps.flatMap((app, index) => {
     const path = formatPath(['apps', index, 'expires']);
     if (isExpired(app, now)) {
       return [{ file: tenant.file, path, message: `app ${app.id} expired on ${app.expires}: it is deployed disabled (usage key off, tokens refused); renew it or remove it` }];
     }
-    if (app.expires <= soon) {
+    if (expiresSoon(app, now)) {
       const days = Math.round((Date.parse(app.expires) - Date.parse(isoDate(now))) / DAY_MS);
       return [{ file: tenant.file, path, message: `app ${app.id} expires on ${app.expires}, in ${days} day${days === 1 ? '' : 's'}: renew it or it is disabled` }];
     }

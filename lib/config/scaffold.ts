@@ -1,3 +1,4 @@
+import { isoDate } from './expiry';
 import { SCAFFOLD_PLACEHOLDER } from './placeholders';
 import { tenantId } from './schema';
 
@@ -97,8 +98,4 @@ function addMonths(date: Date, months: number): Date {
   const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
   target.setUTCDate(Math.min(date.getUTCDate(), lastDay));
   return target;
-}
-
-function isoDate(date: Date): string {
-  return date.toISOString().slice(0, 10);
 }
