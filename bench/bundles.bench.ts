@@ -4,7 +4,9 @@
  * size and the cold-start module init time: the time `require()` of the bundle takes in a fresh `node`
  * process, with the function's environment variables stubbed and `--enable-source-maps` on, as deployed.
  * Modules the Lambda runtime provides (the AWS SDK v3) resolve from node_modules, as they would from the
- * runtime's own copy.
+ * runtime's own copy; so do the Powertools packages a function takes from the Powertools layer (the
+ * authorizer's Tracer, with the X-Ray SDK behind it), as they would from the layer's
+ * /opt/nodejs/node_modules: they are not in the bundle size but their load is in the init time.
  *
  *   npm run bench:bundles                      # 15 cold starts per function
  *   npm run bench:bundles -- --runs 40         # more runs, steadier percentiles
@@ -17,9 +19,13 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { buildSync } from 'esbuild';
+import { AUTHORIZER_LAYER_PACKAGES } from '../lib/constructs/gateway';
 import { BUNDLE_FILE, bundleHandler, bundleOptions, PROJECT_ROOT } from '../lib/constructs/microplane-function';
 
 const LAMBDAS_DIR = path.join(PROJECT_ROOT, 'lambdas');
+
+/** The Powertools packages each function takes from the Powertools layer, as its construct declares them. */
+const LAYER_PACKAGES: Readonly<Record<string, readonly string[]>> = { authorizer: AUTHORIZER_LAYER_PACKAGES };
 
 /** Environment every handler may read at module load, with values of the right shape. */
 const STUB_ENV: Record<string, string> = {
@@ -51,7 +57,21 @@ const STUB_ENV: Record<string, string> = {
   BUDGET_TOPIC_ARN: 'arn:aws:sns:eu-west-1:111111111111:microplane-bench-budgets',
   THROTTLE_TABLE_NAME: 'microplane-bench-throttle-state',
   THROTTLED_USAGE_KEY_TEMPLATE: 'microplane-bench-{tenantId}-throttled-usage',
+  APP_REGISTRY_PARAMETER_PREFIX: '/microplane/bench/apps/',
+  TOKEN_USAGE_TABLE_NAME: 'microplane-bench-llm-token-usage',
+  COMPLETION_CACHE_TABLE_NAME: 'microplane-bench-llm-cache',
+  TENANT_KEY_ALIAS_PREFIX: 'alias/microplane/bench/',
+  // The LLM proxy reads its templates and model policy from its layer at cold start.
+  PROXY_CONFIG_PATH: writeStubProxyConfig(),
 };
+
+/** A minimal LLM proxy config file (no templates, no models), as its layer would ship it. */
+function writeStubProxyConfig(): string {
+  const file = path.join(os.tmpdir(), 'microplane-bench-llm-proxy.json');
+  const none = { public: [], internal: [], confidential: [], regulated: [] };
+  fs.writeFileSync(file, JSON.stringify({ environmentName: 'bench', templates: [], allowedByClassification: none, prices: {}, redaction: none, cacheTtlSeconds: 0 }));
+  return file;
+}
 
 /** Prints how long `require(process.argv[1])` takes, in milliseconds. */
 const MEASURE_REQUIRE = 'const t=process.hrtime.bigint();require(process.argv[1]);process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))';
@@ -103,7 +123,7 @@ function percentile(sorted: readonly number[], p: number): number {
 function measure(name: string, outdir: string, runs: number, baseline: boolean): Row {
   const folders = dataFolders(name);
   if (baseline) bundleBaseline(name, outdir, folders);
-  else bundleHandler(name, outdir, folders);
+  else bundleHandler(name, outdir, folders, LAYER_PACKAGES[name]);
   const code = fs.readFileSync(path.join(outdir, BUNDLE_FILE));
   const times = Array.from({ length: runs }, () => requireTimeMs(path.join(outdir, BUNDLE_FILE))).sort((a, b) => a - b);
   return {
@@ -122,7 +142,11 @@ function printTable(rows: readonly Row[], runs: number, baseline: boolean): void
   console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
     const cells = [r.minifiedKb, r.gzippedKb, r.mapKb].map((kb) => kb.toFixed(1)).concat([r.medianMs, r.p95Ms].map((ms) => ms.toFixed(1)));
-    console.log(`| ${r.name} | ${cells.join(' | ')} |`);
+    console.log(`| ${r.name}${!baseline && LAYER_PACKAGES[r.name] ? ' *' : ''} | ${cells.join(' | ')} |`);
+  }
+  if (baseline) return;
+  for (const [name, packages] of Object.entries(LAYER_PACKAGES)) {
+    console.log(`\n* ${name}: ${packages.join(', ')} from the Powertools layer, not in the bundle; init loads it from node_modules, as Lambda does from /opt/nodejs/node_modules.`);
   }
 }
 

@@ -6,6 +6,7 @@ import { ModelInvocationLoggingCheck } from '../policies/model-invocation-loggin
 import { ResourceTags } from './aspects/resource-tags';
 import { CompliancePack, EnvironmentConfig, PlatformConfig, TenantConfig } from './config/schema';
 import { PlatformStack } from './stacks/platform-stack';
+import { ModelsStack } from './stacks/models-stack';
 import { TenantStack } from './stacks/tenant-stack';
 
 /** The repo's own CloudFormation Guard rules, checked at every synth. */
@@ -29,11 +30,18 @@ export interface MicroplaneStacks {
   readonly platform: PlatformStack;
   /** One stack per tenant, by tenant id. */
   readonly tenants: ReadonlyMap<string, TenantStack>;
+  /** The private models (EKS), when the environment's `modelHosting.enabled` is true. */
+  readonly models?: ModelsStack;
 }
 
 /** `Microplane-<env>-Platform` */
 export function platformStackName(environmentName: string): string {
   return `Microplane-${environmentName}-Platform`;
+}
+
+/** `Microplane-<env>-Models` */
+export function modelsStackName(environmentName: string): string {
+  return `Microplane-${environmentName}-Models`;
 }
 
 /** `Microplane-<env>-Tenant-<id>`: derived from the tenant id only, so other tenants never rename it. */
@@ -50,9 +58,13 @@ export function buildMicroplane(app: App, config: PlatformConfig, options: Micro
     description: `Microplane ${env.name}: shared platform (identity, gateway, token exchange)`,
     env: stackEnv,
     environment: env,
+    prompts: config.prompts,
     terminationProtection: env.removalPolicy === 'retain',
   });
   labelStack(platform, env);
+  const models = env.modelHosting.enabled ? addModelsStack(app, env, stackEnv) : undefined;
+  // Deploy order only: the platform's LLM proxy reads the model endpoints from SSM parameters.
+  if (models) platform.addStackDependency(models, 'reads the private model endpoints from SSM parameters');
   const tenants = new Map<string, TenantStack>();
   for (const tenant of config.tenants) {
     const name = tenantStackName(env.name, tenant.id);
@@ -71,7 +83,21 @@ export function buildMicroplane(app: App, config: PlatformConfig, options: Micro
   }
   Tags.of(app).add('microplane:managed-by', 'microplane-cdk');
   if (options.securityChecks ?? true) addSecurityChecks(app, env.compliancePacks);
-  return { platform, tenants };
+  return { platform, tenants, models };
+}
+
+/** The private models' EKS stack (lib/stacks/models-stack.ts). */
+function addModelsStack(app: App, env: EnvironmentConfig, stackEnv: { account?: string; region?: string } | undefined): ModelsStack {
+  const name = modelsStackName(env.name);
+  const models = new ModelsStack(app, name, {
+    stackName: name,
+    description: `Microplane ${env.name}: private models on EKS (GPU node groups, vLLM behind internal load balancers)`,
+    env: stackEnv,
+    environment: env,
+    terminationProtection: env.removalPolicy === 'retain',
+  });
+  labelStack(models, env);
+  return models;
 }
 
 /**

@@ -109,6 +109,26 @@ export class PlatformParameters {
   public get throttleStateTableName(): string {
     return `${this.prefix}/budgets/throttle-state-table-name`;
   }
+
+  /** The VPC id of the private models network (written by the models stack). */
+  public get modelsVpcId(): string {
+    return `${this.prefix}/models/vpc-id`;
+  }
+
+  /** The id of the models VPC's private subnet with this index (one per zone; written by the models stack). */
+  public modelsSubnetId(index: number): string {
+    return `${this.prefix}/models/private-subnet-${index}`;
+  }
+
+  /** The security group whose members may call the private models (written by the models stack). */
+  public get modelClientSecurityGroupId(): string {
+    return `${this.prefix}/models/client-security-group-id`;
+  }
+
+  /** JSON `{"<model name>": "http://<host>:<port>/v1"}` of every private model (written by the models stack). */
+  public get privateModelEndpoints(): string {
+    return `${this.prefix}/models/private-endpoints`;
+  }
 }
 
 /** Name of the role that tenant API functions run as; tenant roles trust exactly this name. */

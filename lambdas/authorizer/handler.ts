@@ -9,8 +9,13 @@ import { ThrottleStateReader, type CallerThrottle } from '../shared/throttle-sta
 import { config } from './config';
 import { denyAllPolicy, routeFor, routePolicy } from './routes';
 import { verifyServiceToken, type ServiceClaims } from './service-token';
+import { createAuthorizerTracing } from './tracing';
 
-const { logger, metrics, startRequest, identifyCaller, endRequest } = createObservability('authorizer');
+// The Tracer comes from the Powertools layer, not this bundle; a tracing failure is logged and never
+// changes a decision (./tracing).
+const tracing = createAuthorizerTracing('authorizer', (message, error) => logger.warn(message, error as Error));
+const { logger, metrics, startRequest, identifyCaller, endRequest } = createObservability('authorizer', tracing.annotator);
+if (tracing.unavailable) logger.warn('Tracer unavailable; answering untraced', tracing.unavailable as Error);
 const throttleStates = config.throttling
   ? new ThrottleStateReader({ client: new DynamoDBClient({}), tableName: config.throttling.tableName, cacheSeconds: config.throttling.cacheSeconds })
   : undefined;
@@ -22,9 +27,12 @@ const BEARER = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
  * call, or whose tenant or app a budget has blocked, gets a Deny (403); otherwise the policy allows
  * exactly the routes of the token's scopes, and the app's usage key lets usage plans meter the app (a
  * throttled tenant's apps share the tenant's key on the `throttled` plan instead). 401s and 403s are
- * counted as denials.
+ * counted as denials. Each invocation is an X-Ray subsegment annotated with the tenant, app and
+ * correlation id, as in every function.
  */
-export const handler = async (event: APIGatewayTokenAuthorizerEvent, context?: Context): Promise<APIGatewayAuthorizerResult> => {
+export const handler = tracing.traced(authorizeRequest);
+
+async function authorizeRequest(event: APIGatewayTokenAuthorizerEvent, context?: Context): Promise<APIGatewayAuthorizerResult> {
   startRequest(context?.awsRequestId);
   try {
     const claims = await authenticate(event.authorizationToken);
@@ -41,7 +49,7 @@ export const handler = async (event: APIGatewayTokenAuthorizerEvent, context?: C
     }
     throw error;
   }
-};
+}
 
 /** The policy for a verified token, and whether it lets the called route through. */
 async function authorize(methodArn: string, claims: ServiceClaims): Promise<{ response: APIGatewayAuthorizerResult; granted: boolean }> {

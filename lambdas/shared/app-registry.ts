@@ -16,6 +16,9 @@ const appRecordSchema = z.object({
   enabled: z.boolean(),
   usageKey: z.string().check(z.minLength(1)),
   tier: z.string().check(z.minLength(1)),
+  // Present for apps with the llm.complete scope; only the LLM proxy reads it, and checks its shape
+  // itself (lambdas/llm-proxy/policy.ts), so the authorizer does not carry that schema.
+  llm: z.optional(z.unknown()),
 });
 
 /** One app as the platform publishes it in SSM under `${APP_REGISTRY_PREFIX}${appId}`. */

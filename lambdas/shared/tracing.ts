@@ -5,7 +5,7 @@ import type { Context } from 'aws-lambda';
  * Powertools Tracer for a function: X-Ray subsegments per invocation with the tenant, app and cold start
  * as annotations (searchable in X-Ray), errors as metadata. Kept out of `observability.ts` because the
  * X-Ray SDK it brings weighs about 120 KB minified, and the authorizer must stay under 100 KB: the
- * authorizer is traced by Lambda's active tracing alone.
+ * authorizer takes the Tracer from the Powertools layer instead (`lambdas/authorizer/tracing.ts`).
  */
 export function createTracer(serviceName: string): Tracer {
   return new Tracer({ serviceName });

@@ -1,3 +1,6 @@
+import { allowedModels, type AppLlmPolicy as AppLlmPolicyOfProxy } from '../../lambdas/llm-proxy/policy';
+import { proxyConfigOf } from '../constructs/llm-proxy';
+import { type AppLlmPolicy, llmPolicyOf } from '../constructs/tenant-apps';
 import { DEFAULT_BUDGET_THRESHOLDS, type AppConfig, type BudgetConfig, type DataClassification, type EnvironmentConfig, type PlatformConfig, type TenantConfig, type TierConfig } from '../config/schema';
 import { expiresSoon, isExpired, isoDate } from '../config/expiry';
 
@@ -52,6 +55,8 @@ export interface CatalogApp {
   };
   /** The app's own budget, if it has one (the tenant's budget covers it besides). */
   readonly budget?: CatalogBudget;
+  /** The app's model access (apps with the llm.complete scope): its limits and the models it may call, cheapest first. */
+  readonly llm?: AppLlmPolicy & { readonly allowedModels: readonly string[] };
 }
 
 /** One tenant of the catalog. */
@@ -165,7 +170,14 @@ function catalogApp(environment: EnvironmentConfig, tenant: TenantConfig, app: A
     scopes: [...app.scopes].sort(),
     quota: { ratePerSecond: tier.rateLimit, burst: tier.burstLimit, requests: tier.quota.limit, period: tier.quota.period },
     ...(app.budget ? { budget: catalogBudget(app.budget) } : {}),
+    ...(app.scopes.includes('llm.complete') ? { llm: catalogLlm(environment, app) } : {}),
   };
+}
+
+function catalogLlm(environment: EnvironmentConfig, app: AppConfig): CatalogApp['llm'] {
+  const policy = llmPolicyOf(app);
+  const proxy = proxyConfigOf(environment.name, environment.models, []);
+  return { ...policy, allowedModels: allowedModels(proxy, policy as AppLlmPolicyOfProxy) };
 }
 
 function catalogBudget(budget: BudgetConfig): CatalogBudget {

@@ -5,3 +5,4 @@ export * from './loader';
 export * from './regions';
 export * from './reserved-ids';
 export * from './expiry';
+export * from './prompts';

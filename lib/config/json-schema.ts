@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { promptTemplateSchema } from './prompts';
 import { environmentSchema, tenantSchema } from './schema';
 
 /** Where the generated JSON Schemas live, relative to the config folder. */
@@ -9,6 +10,7 @@ export function generateJsonSchemas(): Record<string, string> {
   return {
     'environment.schema.json': render('environment', 'Microplane environment', environmentSchema),
     'tenant.schema.json': render('tenant', 'Microplane tenant', tenantSchema),
+    'prompt.schema.json': render('prompt', 'Microplane prompt template', promptTemplateSchema),
   };
 }
 

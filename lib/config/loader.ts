@@ -14,6 +14,7 @@ import {
   environmentSchema,
   tenantSchema,
 } from './schema';
+import { LoadedTemplate, promptTemplateSchema, templateProblems, unknownTemplateApps } from './prompts';
 import { parseYaml } from './yaml-text';
 
 /** Options of {@link loadConfig}. */
@@ -61,6 +62,7 @@ export function loadConfig(options: LoadConfigOptions): PlatformConfig {
     now: options.now ?? new Date(),
   });
   problems.push(...preflight.filter((problem) => !reported.has(problemKey(problem))));
+  const templates = readTemplates(configDir, problems);
   // A missing or invalid environment file always leaves a problem, so `!environment` only narrows the type.
   if (problems.length > 0 || !environment) throw new ConfigError(sortedByFile(problems));
 
@@ -72,8 +74,24 @@ export function loadConfig(options: LoadConfigOptions): PlatformConfig {
   return {
     environment: environment.value,
     tenants: deployed.map((tenant) => withExpiredAppsDisabled(tenant.value, now)),
-    warnings: deployed.flatMap((tenant) => expiryWarnings(tenant, now)),
+    warnings: [
+      ...deployed.flatMap((tenant) => expiryWarnings(tenant, now)),
+      ...unknownTemplateApps(templates, new Set(tenantFiles.flatMap(({ value }) => value?.apps.map((app) => app.id) ?? []))),
+    ],
+    prompts: templates.map((template) => template.value).sort((a, b) => a.id.localeCompare(b.id)),
   };
+}
+
+/** The prompt templates of `configDir/prompts`, checked against the schema and the tenants' apps. */
+function readTemplates(configDir: string, problems: ConfigProblem[]): LoadedTemplate[] {
+  const folder = listConfigFolder(configDir, 'prompts');
+  problems.push(...folder.problems);
+  const loaded = folder.files.flatMap((file) => {
+    const read = readConfigFile(configDir, file, promptTemplateSchema, problems);
+    return read?.value ? [{ file: read.file, name: read.name, value: read.value }] : [];
+  });
+  problems.push(...templateProblems(loaded));
+  return loaded;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { ConfigProblem, allowed, formatPath } from './errors';
 import { isoDate } from './expiry';
-import { AppConfig, EnvironmentConfig, IAM_ROLE_ARN, TenantConfig } from './schema';
+import { AppConfig, EnvironmentConfig, IAM_ROLE_ARN, isPrivateModel, PRIVATE_MODEL_PREFIX, TenantConfig } from './schema';
 
 /**
  * Governance rules that need more than one field or one file. They run on every field that passed the
@@ -85,7 +85,7 @@ function environmentProblems(environment: LoadedFile<EnvironmentConfig>): Config
       ),
     );
   }
-  problems.push(...availabilityZoneProblems(environment), ...keyAdministratorProblems(environment));
+  problems.push(...availabilityZoneProblems(environment), ...keyAdministratorProblems(environment), ...privateModelProblems(environment));
   const tokenSeconds = value.serviceToken.lifetimeMinutes * 60;
   if (value.gateway.authorizerCacheSeconds >= tokenSeconds) {
     // A cached "allow" would outlive the token it was granted for.
@@ -114,6 +114,20 @@ function availabilityZoneProblems({ file, value }: LoadedFile<EnvironmentConfig>
     zone.startsWith(value.region!)
       ? []
       : [problem(file, ['availabilityZones', index], `"${zone}" is not a zone of region ${value.region}${example}`)],
+  );
+}
+
+/** Every `private:<name>` of the model policy must be a model this environment hosts. */
+function privateModelProblems({ file, value }: LoadedFile<EnvironmentConfig>): ConfigProblem[] {
+  const hosted = value.modelHosting.enabled ? value.modelHosting.models.map((model) => model.name) : [];
+  return Object.entries(value.models.allowedByClassification).flatMap(([dataClass, models]) =>
+    models.flatMap((model, index) => {
+      if (!isPrivateModel(model) || hosted.includes(model.slice(PRIVATE_MODEL_PREFIX.length))) return [];
+      const why = value.modelHosting.enabled
+        ? `names no model of modelHosting.models${allowed(hosted.map((name) => `${PRIVATE_MODEL_PREFIX}${name}`))}`
+        : 'needs modelHosting.enabled: true with the model in modelHosting.models (this environment hosts no models)';
+      return [problem(file, ['models', 'allowedByClassification', dataClass, index], `"${model}" ${why}`)];
+    }),
   );
 }
 

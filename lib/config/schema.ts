@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { allowed, type ConfigProblem } from './errors';
 import { AWS_REGIONS, regionsLike } from './regions';
+import { modelHostingSchema } from './model-hosting';
 import { RESERVED_TENANT_IDS, isReservedTenantId } from './reserved-ids';
+import { PII_KINDS, type PiiKind } from '../../lambdas/shared/pii/kinds';
+import type { PromptTemplateConfig } from './prompts';
 import { PLATFORM_SCOPE_NAMES } from './scopes';
 
 /**
@@ -118,6 +121,7 @@ export const FUNCTION_NAMES = [
   'documents-worker',
   'documents-sweeper',
   'throttle',
+  'llm-proxy',
 ] as const;
 
 function isUnique(values: readonly unknown[]): boolean {
@@ -417,34 +421,134 @@ const DEFAULT_MODELS_BY_CLASSIFICATION = {
   regulated: [],
 } as const;
 
+/** Whether a model id names a model the platform hosts itself (`private:<name>`). */
+export function isPrivateModel(model: string): boolean {
+  return model.startsWith(PRIVATE_MODEL_PREFIX);
+}
+
+/** The prefix of a privately hosted model in the model policy. */
+export const PRIVATE_MODEL_PREFIX = 'private:';
+
+/**
+ * On-demand prices of the Bedrock models the platform knows, USD per million tokens (eu-west-1 / us-east-1
+ * list prices at the time of writing). The proxy's default model is the cheapest allowed one; a model not
+ * listed here needs its price under `models.prices`.
+ */
+export const KNOWN_MODEL_PRICES: Readonly<Record<string, { readonly inputPerMillionTokensUsd: number; readonly outputPerMillionTokensUsd: number }>> = {
+  'amazon.nova-micro-v1:0': { inputPerMillionTokensUsd: 0.035, outputPerMillionTokensUsd: 0.14 },
+  'amazon.nova-lite-v1:0': { inputPerMillionTokensUsd: 0.06, outputPerMillionTokensUsd: 0.24 },
+  'amazon.nova-pro-v1:0': { inputPerMillionTokensUsd: 0.8, outputPerMillionTokensUsd: 3.2 },
+  'anthropic.claude-3-haiku-20240307-v1:0': { inputPerMillionTokensUsd: 0.25, outputPerMillionTokensUsd: 1.25 },
+  'anthropic.claude-3-5-haiku-20241022-v1:0': { inputPerMillionTokensUsd: 0.8, outputPerMillionTokensUsd: 4 },
+  'meta.llama3-1-8b-instruct-v1:0': { inputPerMillionTokensUsd: 0.22, outputPerMillionTokensUsd: 0.22 },
+  'mistral.mistral-small-2402-v1:0': { inputPerMillionTokensUsd: 1, outputPerMillionTokensUsd: 3 },
+};
+
+/** PII kinds the proxy always redacts, whatever the data class: credentials never reach a model. */
+export const ALWAYS_REDACTED_KINDS = ['aws-access-key', 'secret'] as const satisfies readonly PiiKind[];
+
+const piiKind = z.enum(PII_KINDS as [PiiKind, ...PiiKind[]]);
+
+/** A list of models of a data class that may hold only privately hosted models. */
+const privateModelsOnly = (dataClass: string) =>
+  z
+    .array(modelId)
+    .default([])
+    .superRefine((models, ctx) =>
+      models.forEach((model, index) => {
+        if (!isPrivateModel(model)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [index],
+            message: `"${model}" is not a privately hosted model: ${dataClass} data never leaves the platform (allowed: private:<name> of a model in modelHosting.models)`,
+          });
+        }
+      }),
+    );
+
+const redactionKinds = z
+  .array(piiKind)
+  .superRefine((kinds, ctx) => {
+    const missing = ALWAYS_REDACTED_KINDS.filter((kind) => !kinds.includes(kind));
+    if (missing.length > 0) ctx.addIssue({ code: 'custom', message: `must include ${missing.join(' and ')}: credentials are always redacted` });
+  });
+
+const priceSchema = z.strictObject({
+  inputPerMillionTokensUsd: z.number().nonnegative().max(1000).describe('USD per million input tokens.'),
+  outputPerMillionTokensUsd: z.number().nonnegative().max(1000).describe('USD per million output tokens.'),
+});
+
+const MODELS_DEFAULTS = {
+  allowedByClassification: {
+    public: [...DEFAULT_MODELS_BY_CLASSIFICATION.public],
+    internal: [...DEFAULT_MODELS_BY_CLASSIFICATION.internal],
+    confidential: [] as string[],
+    regulated: [] as string[],
+  },
+  prices: {},
+  redaction: {
+    public: [...PII_KINDS],
+    internal: [...PII_KINDS],
+    confidential: [...PII_KINDS],
+    regulated: [...PII_KINDS],
+  },
+  cacheTtlSeconds: 3600,
+};
+
 const modelsSchema = z
   .strictObject({
     allowedByClassification: z
       .strictObject({
         public: z.array(modelId).default([...DEFAULT_MODELS_BY_CLASSIFICATION.public]),
         internal: z.array(modelId).default([...DEFAULT_MODELS_BY_CLASSIFICATION.internal]),
-        confidential: z.array(modelId).default([]),
-        regulated: z.array(modelId).default([]),
+        confidential: privateModelsOnly('confidential'),
+        regulated: privateModelsOnly('regulated'),
       })
-      .default({
-        public: [...DEFAULT_MODELS_BY_CLASSIFICATION.public],
-        internal: [...DEFAULT_MODELS_BY_CLASSIFICATION.internal],
-        confidential: [],
-        regulated: [],
-      })
+      .default(MODELS_DEFAULTS.allowedByClassification)
       .describe(
-        'The models an app of each data classification may call. Confidential and regulated data should list only private:<name> models hosted by the platform; an empty list means apps of that class may call no model.',
+        'The models an app of each data classification may call. Confidential and regulated data may list only private:<name> models hosted by the platform; an empty list means apps of that class may call no model.',
       ),
+    prices: z
+      .record(modelId, priceSchema)
+      .default({})
+      .describe('Prices of models the platform does not know (USD per million tokens); the proxy defaults to the cheapest allowed model.'),
+    redaction: z
+      .strictObject({
+        public: redactionKinds.default([...PII_KINDS]),
+        internal: redactionKinds.default([...PII_KINDS]),
+        confidential: redactionKinds.default([...PII_KINDS]),
+        regulated: redactionKinds.default([...PII_KINDS]),
+      })
+      .default(MODELS_DEFAULTS.redaction)
+      .describe(`The kinds of personal data the proxy redacts from prompts of each data classification (allowed: ${PII_KINDS.join(', ')}); ${ALWAYS_REDACTED_KINDS.join(' and ')} always.`),
+    guardrail: z
+      .strictObject({
+        id: z.string().regex(/^[a-z0-9]{1,64}$|^arn:aws[a-z-]*:bedrock:[a-z0-9-]+:\d{12}:guardrail\/[a-z0-9]+$/, 'must be a Bedrock guardrail id or ARN').describe('The guardrail id or ARN.'),
+        version: z.string().regex(/^(DRAFT|[1-9]\d{0,7})$/, 'must be a version number or DRAFT').describe('The guardrail version; pin a number in production.'),
+      })
+      .optional()
+      .describe('A Bedrock Guardrail applied to every Bedrock call of the proxy. Leave out for none.'),
+    cacheTtlSeconds: z
+      .int()
+      .min(0)
+      .max(7 * 86_400)
+      .default(3600)
+      .describe('How long a deterministic completion (temperature 0, same template version, variables and model) is served from the cache; 0 turns the cache off.'),
   })
-  .default({
-    allowedByClassification: {
-      public: [...DEFAULT_MODELS_BY_CLASSIFICATION.public],
-      internal: [...DEFAULT_MODELS_BY_CLASSIFICATION.internal],
-      confidential: [],
-      regulated: [],
-    },
+  .superRefine((models, ctx) => {
+    for (const [dataClass, list] of Object.entries(models.allowedByClassification)) {
+      list.forEach((model, index) => {
+        if (isPrivateModel(model) || KNOWN_MODEL_PRICES[model] || models.prices[model]) return;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['allowedByClassification', dataClass, index],
+          message: `"${model}" has no known price: add it under models.prices (the proxy defaults to the cheapest allowed model; known: ${Object.keys(KNOWN_MODEL_PRICES).join(', ')})`,
+        });
+      });
+    }
   })
-  .describe('Model policy of the environment: which models apps may call, by the data they handle.');
+  .default(MODELS_DEFAULTS)
+  .describe('Model policy of the environment: which models apps may call, by the data they handle, and how the LLM proxy treats prompts.');
 
 /** The model policy of an environment. */
 export type ModelsConfig = z.infer<typeof modelsSchema>;
@@ -597,8 +701,34 @@ export const environmentSchema = z
     vectors: vectorsSchema,
     throttling: throttlingSchema,
     models: modelsSchema,
+    modelHosting: modelHostingSchema,
   })
   .describe('A Microplane environment: config/environments/<name>.yaml');
+
+/** The LLM limits an app gets when its config sets none. */
+export const APP_LLM_DEFAULTS = { dailyTokenBudget: 200_000, maxOutputTokens: 1024, freeFormPrompts: false } as const;
+
+const appLlmSchema = z.strictObject({
+  dailyTokenBudget: z
+    .int()
+    .min(1000)
+    .max(1_000_000_000)
+    .default(APP_LLM_DEFAULTS.dailyTokenBudget)
+    .describe('Tokens (input plus output) the app may use per UTC day; past it the proxy answers 429 and reports the breach.'),
+  maxOutputTokens: z
+    .int()
+    .min(1)
+    .max(32_768)
+    .default(APP_LLM_DEFAULTS.maxOutputTokens)
+    .describe('The most output tokens of one completion; a template\'s own cap applies when lower.'),
+  freeFormPrompts: z
+    .boolean()
+    .default(APP_LLM_DEFAULTS.freeFormPrompts)
+    .describe('Whether the app may send its own prompt instead of a server-side template. Off unless someone accountable approved it.'),
+});
+
+/** The LLM limits of one app. */
+export type AppLlmConfig = z.infer<typeof appLlmSchema>;
 
 export const appSchema = z.strictObject({
   id: appId.describe('App id, unique across the environment; also the OAuth audience.'),
@@ -627,6 +757,7 @@ export const appSchema = z.strictObject({
     .min(1, 'list at least one model, or leave the field out')
     .optional()
     .describe('The models this app may call: a subset of what the environment allows for its data classification. Leave out for all of those.'),
+  llm: appLlmSchema.optional().describe('Limits of the app\'s calls to the LLM proxy (needs the llm.complete scope). Leave out for the defaults.'),
 });
 
 export const tenantSchema = z
@@ -690,4 +821,9 @@ export interface PlatformConfig {
    * @default - none
    */
   readonly warnings?: readonly ConfigProblem[];
+  /**
+   * The server-side prompt templates of `config/prompts/`, sorted by id.
+   * @default - none: the LLM proxy serves free-form prompts only, to apps allowed to send them
+   */
+  readonly prompts?: readonly PromptTemplateConfig[];
 }

@@ -10,6 +10,7 @@ export const PLATFORM_SCOPES = {
   'documents.read': 'Search the tenant\'s documents and read their status, without their text.',
   'documents.text': 'Receive the decrypted chunk text in search results (with documents.read).',
   'documents.write': 'Ingest and delete the calling app\'s documents, and purge them all.',
+  'llm.complete': 'Call a model through the LLM-safe proxy with a server-side prompt template.',
 } as const;
 
 /** A scope name of the platform's resource server, without the resource server prefix. */

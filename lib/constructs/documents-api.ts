@@ -93,7 +93,7 @@ const SERVICE_ENDPOINTS = [
 ];
 
 /** What a Lambda function's role needs to place the function in a VPC (AWSLambdaVPCAccessExecutionRole). */
-const VPC_ACCESS_ACTIONS = [
+export const VPC_ACCESS_ACTIONS = [
   'ec2:CreateNetworkInterface',
   'ec2:DescribeNetworkInterfaces',
   'ec2:DescribeSubnets',

@@ -11,6 +11,12 @@ import { acknowledgeComplianceRule, nagArn } from '../nag-ids';
 import { MicroplaneFunction } from './microplane-function';
 import { ServiceTokenKey } from './service-token-key';
 
+/**
+ * The Powertools packages the authorizer takes from the Powertools layer rather than its bundle: the
+ * Tracer and, behind it, the X-Ray SDK (about 120 KB) would take the bundle past its 100 KB cap.
+ */
+export const AUTHORIZER_LAYER_PACKAGES: readonly string[] = ['@aws-lambda-powertools/tracer'];
+
 /** Properties of {@link Gateway}. */
 export interface GatewayProps {
   /** The environment name, part of the API's name. */
@@ -179,6 +185,7 @@ export class Gateway extends Construct {
       handlerName: 'authorizer',
       invokedBy: 'API Gateway, as the REST API\'s token authorizer',
       description: 'Verifies service tokens and allows the routes their scopes cover',
+      powertoolsLayerPackages: AUTHORIZER_LAYER_PACKAGES,
       logRetention,
       removalPolicy,
       environment: {

@@ -7,6 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { buildSync, type BuildOptions } from 'esbuild';
 import { acknowledgeComplianceRule } from '../nag-ids';
@@ -68,12 +69,13 @@ export const BUNDLE_FILE = 'index.js';
 /**
  * The complete esbuild options for one handler. The output path is virtual (nothing is written there):
  * it fixes the source map's paths relative to the repository, so a bundle, and so its asset hash,
- * is the same on every machine.
+ * is the same on every machine. `layerPackages` are left out of the bundle like the AWS SDK (see
+ * {@link MicroplaneFunctionProps.powertoolsLayerPackages}).
  */
-export function bundleOptions(handlerName: string): BuildOptions & { write: false } {
+export function bundleOptions(handlerName: string, layerPackages: readonly string[] = []): BuildOptions & { write: false } {
   return {
     ...BUNDLE_OPTIONS,
-    external: [...BUNDLE_OPTIONS.external],
+    external: [...BUNDLE_OPTIONS.external, ...layerPackages],
     entryPoints: [lambdaEntry(handlerName)],
     outfile: path.join(PROJECT_ROOT, '.bundles', handlerName, BUNDLE_FILE),
     write: false,
@@ -84,9 +86,9 @@ export function bundleOptions(handlerName: string): BuildOptions & { write: fals
 type BundleFiles = ReadonlyMap<string, Uint8Array>;
 
 /** Bundles one handler in memory: `index.js`, `index.js.map` and the bundled folders' files. */
-export function bundleFiles(handlerName: string, bundledFolders: readonly string[] = []): BundleFiles {
+export function bundleFiles(handlerName: string, bundledFolders: readonly string[] = [], layerPackages: readonly string[] = []): BundleFiles {
   const files = new Map<string, Uint8Array>();
-  for (const file of buildSync(bundleOptions(handlerName)).outputFiles) files.set(path.basename(file.path), file.contents);
+  for (const file of buildSync(bundleOptions(handlerName, layerPackages)).outputFiles) files.set(path.basename(file.path), file.contents);
   // esbuild bundles code only: folders read at run time (such as SQL migrations) are copied beside it.
   for (const folder of bundledFolders) {
     const source = path.join(PROJECT_ROOT, 'lambdas', handlerName, folder);
@@ -99,8 +101,8 @@ export function bundleFiles(handlerName: string, bundledFolders: readonly string
 }
 
 /** Bundles one handler into `outdir` (`index.js`, `index.js.map` and the bundled folders). */
-export function bundleHandler(handlerName: string, outdir: string, bundledFolders: readonly string[] = []): void {
-  writeBundle(outdir, bundleFiles(handlerName, bundledFolders));
+export function bundleHandler(handlerName: string, outdir: string, bundledFolders: readonly string[] = [], layerPackages: readonly string[] = []): void {
+  writeBundle(outdir, bundleFiles(handlerName, bundledFolders, layerPackages));
 }
 
 function writeBundle(outdir: string, files: BundleFiles): void {
@@ -127,18 +129,19 @@ const bundleCache = new Map<string, string>();
  * live in the OS temp folder under their content hash, so processes (Jest workers, repeated synths) share
  * identical bundles instead of leaving one copy each; the asset is copied into the cloud assembly at synth.
  */
-export function bundledHandlerDir(handlerName: string, bundledFolders: readonly string[] = []): string {
+export function bundledHandlerDir(handlerName: string, bundledFolders: readonly string[] = [], layerPackages: readonly string[] = []): string {
   const folders = [...bundledFolders].sort();
-  const key = JSON.stringify([handlerName, folders]);
-  const cached = bundleCache.get(key) ?? bundleBuiltByAnotherProcess(handlerName, folders);
+  const fromLayer = [...layerPackages].sort();
+  const key = JSON.stringify([handlerName, folders, fromLayer]);
+  const cached = bundleCache.get(key) ?? bundleBuiltByAnotherProcess(handlerName, folders, fromLayer);
   if (cached) {
     bundleCache.set(key, cached);
     return cached;
   }
-  const files = bundleFiles(handlerName, bundledFolders);
+  const files = bundleFiles(handlerName, folders, fromLayer);
   const dir = path.join(bundlesDir(), `${handlerName}-${contentHash(files)}`);
   if (!fs.existsSync(dir)) writeBundleAtomically(dir, files);
-  writeFileAtomically(bundleRecord(handlerName, folders), dir);
+  writeFileAtomically(bundleRecord(handlerName, folders, fromLayer), dir);
   bundleCache.set(key, dir);
   return dir;
 }
@@ -153,12 +156,13 @@ function bundlesDir(): string {
  * and each synth is a process of its own; the record lets them skip esbuild (about 2.5 s for every
  * handler) when nothing the bundle is built from has changed.
  */
-function bundleRecord(handlerName: string, folders: readonly string[]): string {
-  return path.join(bundlesDir(), 'records', `${handlerName}-${crypto.createHash('sha256').update(JSON.stringify(folders)).digest('hex').slice(0, 8)}-${bundleInputsDigest()}`);
+function bundleRecord(handlerName: string, folders: readonly string[], layerPackages: readonly string[]): string {
+  const variant = crypto.createHash('sha256').update(JSON.stringify(layerPackages.length > 0 ? [folders, layerPackages] : folders)).digest('hex').slice(0, 8);
+  return path.join(bundlesDir(), 'records', `${handlerName}-${variant}-${bundleInputsDigest()}`);
 }
 
-function bundleBuiltByAnotherProcess(handlerName: string, folders: readonly string[]): string | undefined {
-  const record = bundleRecord(handlerName, folders);
+function bundleBuiltByAnotherProcess(handlerName: string, folders: readonly string[], layerPackages: readonly string[]): string | undefined {
+  const record = bundleRecord(handlerName, folders, layerPackages);
   if (!fs.existsSync(record)) return undefined;
   const dir = fs.readFileSync(record, 'utf8');
   return fs.existsSync(path.join(dir, BUNDLE_FILE)) ? dir : undefined;
@@ -203,6 +207,34 @@ function writeBundleAtomically(dir: string, files: BundleFiles): void {
     fs.rmSync(staging, { recursive: true, force: true });
     if (!fs.existsSync(dir)) throw error;
   }
+}
+
+/** The npm scope of Powertools for AWS Lambda (TypeScript): the only packages the Powertools layer provides. */
+const POWERTOOLS_SCOPE = '@aws-lambda-powertools/';
+
+/**
+ * The installed (node_modules) version of the Powertools packages a function loads from the layer. They
+ * must agree: the layer holds one release of every Powertools package.
+ */
+export function installedPowertoolsVersion(layerPackages: readonly string[]): string {
+  const versions = new Set(
+    layerPackages.map((name) => {
+      if (!name.startsWith(POWERTOOLS_SCOPE)) throw new Error(`The Powertools layer provides ${POWERTOOLS_SCOPE}* packages only, not ${name}`);
+      const manifest = path.join(PROJECT_ROOT, 'node_modules', ...name.split('/'), 'package.json');
+      return (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string }).version;
+    }),
+  );
+  if (versions.size !== 1) throw new Error(`Powertools packages from the layer must share one version, found ${[...versions].join(', ') || 'none'}`);
+  return [...versions][0];
+}
+
+/**
+ * The public SSM parameter in which Powertools publishes, in every commercial region, the ARN of its
+ * official layer (`arn:aws:lambda:<region>:094274105915:layer:AWSLambdaPowertoolsTypeScriptV2:<n>`)
+ * for one release: https://docs.aws.amazon.com/powertools/typescript/latest/getting-started/lambda-layers/
+ */
+export function powertoolsLayerParameterName(version: string): string {
+  return `/aws/service/powertools/typescript/generic/all/${version}`;
 }
 
 /** Properties of {@link MicroplaneFunction}. */
@@ -257,12 +289,21 @@ export interface MicroplaneFunctionProps {
    * @default 'API Gateway, through a Lambda proxy integration'
    */
   readonly invokedBy?: string;
+  /**
+   * Powertools for AWS Lambda (TypeScript) packages (e.g. `@aws-lambda-powertools/tracer`) that the
+   * function loads from the official Powertools layer, in `/opt/nodejs/node_modules`, instead of from
+   * its bundle: to keep a bundle small (the Tracer brings the X-Ray SDK, about 120 KB). The packages stay
+   * out of the bundle, and with them everything only they import (esbuild does not follow an external
+   * package), and the layer of exactly the installed version is attached.
+   * @default - none: every package is bundled and no layer is attached
+   */
+  readonly powertoolsLayerPackages?: readonly string[];
 }
 
 /**
  * A Node.js Lambda function with the platform's defaults: the current Node.js runtime on ARM,
  * bundled once per process by the local esbuild ({@link BUNDLE_OPTIONS}: every dependency pinned by the
- * lockfile except the runtime's AWS SDK), JSON logs in its own log group, X-Ray tracing, and a role that
+ * lockfile except the runtime's AWS SDK and any {@link MicroplaneFunctionProps.powertoolsLayerPackages}), JSON logs in its own log group, X-Ray tracing, and a role that
  * starts with no permission beyond writing its own logs.
  */
 export class MicroplaneFunction extends Construct {
@@ -274,6 +315,8 @@ export class MicroplaneFunction extends Construct {
   public readonly logGroup: logs.LogGroup;
   /** Its execution role. */
   public readonly role: iam.IRole;
+  /** The folder holding its bundle (`index.js`, the asset of the function). */
+  public readonly bundleDir: string;
 
   constructor(scope: Construct, id: string, props: MicroplaneFunctionProps) {
     super(scope, id);
@@ -291,8 +334,11 @@ export class MicroplaneFunction extends Construct {
     // NodejsFunction with the bundle made by the local esbuild once per process (BUNDLE_OPTIONS): its own
     // bundling would run esbuild again for every app and stack that uses the handler, printing a banner
     // each time.
+    const layerPackages = props.powertoolsLayerPackages ?? [];
+    this.bundleDir = bundledHandlerDir(props.handlerName, props.bundledFolders, layerPackages);
     this.function = new NodejsFunction(this, 'Function', {
-      code: lambda.Code.fromAsset(bundledHandlerDir(props.handlerName, props.bundledFolders)),
+      code: lambda.Code.fromAsset(this.bundleDir),
+      layers: layerPackages.length > 0 ? [this.powertoolsLayer(layerPackages)] : undefined,
       handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -318,6 +364,20 @@ export class MicroplaneFunction extends Construct {
       reason: 'Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which have no resource-level permissions.',
     });
     this.acknowledgeComplianceFindings(props.invokedBy ?? 'API Gateway, through a Lambda proxy integration');
+  }
+
+  /**
+   * The official Powertools layer of exactly the installed Powertools version, resolved by CloudFormation
+   * at deploy time from the public SSM parameter Powertools publishes per release (an
+   * `AWS::SSM::Parameter::Value<String>` stack parameter). Not a context lookup, so synth needs no
+   * credentials and stays offline; not a pinned `AWSLambdaPowertoolsTypeScriptV2:<n>` ARN, whose layer
+   * version number is unrelated to the npm version and would need a hand-kept table: upgrading Powertools
+   * in package.json moves the layer with it. A release without the parameter fails the deploy (the stack
+   * parameter does not resolve) rather than running another version than the tests did.
+   */
+  private powertoolsLayer(layerPackages: readonly string[]): lambda.ILayerVersion {
+    const parameterName = powertoolsLayerParameterName(installedPowertoolsVersion(layerPackages));
+    return lambda.LayerVersion.fromLayerVersionArn(this, 'PowertoolsLayer', ssm.StringParameter.valueForStringParameter(this, parameterName));
   }
 
   private acknowledgeComplianceFindings(invokedBy: string): void {

@@ -3,7 +3,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { AppConfig } from '../config/schema';
+import { APP_LLM_DEFAULTS, AppConfig } from '../config/schema';
 import { qualifiedScope, PlatformScope } from '../config/scopes';
 import { TENANT_ATTRIBUTE } from './identity';
 
@@ -50,6 +50,18 @@ export interface AppRegistryEntry {
   readonly enabled: boolean;
   readonly usageKey: string;
   readonly tier: string;
+  /** What the LLM proxy needs of an app with the `llm.complete` scope. */
+  readonly llm?: AppLlmPolicy;
+}
+
+/** An app's LLM policy, as the LLM proxy reads it from the registry. */
+export interface AppLlmPolicy {
+  readonly dataClassification: string;
+  /** The app's own narrowing of the environment's models; absent for all of them. */
+  readonly models?: readonly string[];
+  readonly dailyTokenBudget: number;
+  readonly maxOutputTokens: number;
+  readonly freeFormPrompts: boolean;
 }
 
 /**
@@ -104,6 +116,7 @@ export class TenantApps extends Construct {
       enabled: app.enabled,
       usageKey: usageKeyValue(props.environmentName, app.id),
       tier: app.tier,
+      ...(app.scopes.includes('llm.complete') ? { llm: llmPolicyOf(app) } : {}),
     };
     const registryEntry = new ssm.StringParameter(scope, 'RegistryEntry', {
       parameterName: `${props.appRegistryPrefix}${app.id}`,
@@ -153,4 +166,16 @@ export class TenantApps extends Construct {
  */
 export function usageKeyValue(environmentName: string, appId: string): string {
   return `microplane-${environmentName}-${appId}-usage`;
+}
+
+/** The LLM policy of an app: its data class, model narrowing and limits, with the defaults filled in. */
+export function llmPolicyOf(app: AppConfig): AppLlmPolicy {
+  const limits = app.llm ?? APP_LLM_DEFAULTS;
+  return {
+    dataClassification: app.dataClassification,
+    ...(app.models ? { models: [...app.models] } : {}),
+    dailyTokenBudget: limits.dailyTokenBudget,
+    maxOutputTokens: limits.maxOutputTokens,
+    freeFormPrompts: limits.freeFormPrompts,
+  };
 }

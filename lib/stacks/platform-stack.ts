@@ -1,18 +1,17 @@
-import { Aspects, CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { FunctionConcurrency } from '../aspects/function-concurrency';
-import { InlinePolicyReasons } from '../aspects/inline-policy-reasons';
-import { LogGroupEncryption } from '../aspects/log-group-encryption';
+import type { PromptTemplateConfig } from '../config/prompts';
 import { EnvironmentConfig } from '../config/schema';
 import { BudgetThrottling } from '../constructs/budget-throttling';
 import { DocumentsApi } from '../constructs/documents-api';
 import { Gateway } from '../constructs/gateway';
 import { Identity } from '../constructs/identity';
+import { LlmProxy } from '../constructs/llm-proxy';
 import { MicroplaneFunction } from '../constructs/microplane-function';
 import { ModelInvocationLogging } from '../constructs/model-invocation-logging';
 import { PlatformMonitoring } from '../constructs/platform-monitoring';
@@ -37,12 +36,18 @@ import {
   tenantFunctionsRoleName,
   vectorsKeyAlias,
 } from '../platform-parameters';
-import { cognitoSettings, removalPolicyOf } from './settings';
+import { importPrivateModelAccess } from './models-stack';
+import { addStackPolicies, cognitoSettings, provideAvailabilityZones, removalPolicyOf } from './settings';
 
 /** Properties of {@link PlatformStack}. */
 export interface PlatformStackProps extends StackProps {
   /** The environment's config. */
   readonly environment: EnvironmentConfig;
+  /**
+   * The server-side prompt templates of the LLM proxy (`config/prompts/`).
+   * @default - none
+   */
+  readonly prompts?: readonly PromptTemplateConfig[];
 }
 
 /**
@@ -79,16 +84,18 @@ export class PlatformStack extends Stack {
   public readonly monitoring: PlatformMonitoring;
   /** The budget topic, throttle state table and throttle function. */
   public readonly budgetThrottling: BudgetThrottling;
+  /** `POST /v1/llm/complete`: the only path from an app to a model. */
+  public readonly llmProxy: LlmProxy;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
     const env = props.environment;
-    this.provideAvailabilityZones(env);
+    provideAvailabilityZones(this, env);
     const removalPolicy = removalPolicyOf(env);
     const logRetention = env.gateway.logRetentionDays as logs.RetentionDays;
     this.parameters = new PlatformParameters(env.name);
     Tags.of(this).add('microplane:component', 'platform');
-    this.addPlatformPolicies(env);
+    addStackPolicies(this, env, { alias: platformLogsKeyAlias(env.name), description: `Microplane ${env.name}: the platform's CloudWatch log groups` });
 
     const serviceTokenKey = new ServiceTokenKey(this, 'ServiceTokenKey', {
       environmentName: env.name,
@@ -192,10 +199,18 @@ export class PlatformStack extends Stack {
       removalPolicy,
     });
     if (env.vectors.enabled) [this.vectorStore, this.documentsApi] = this.addVectors(env, logRetention);
+    this.llmProxy = new LlmProxy(this, 'LlmProxy', {
+      gateway: this.gateway,
+      environmentName: env.name,
+      models: env.models,
+      templates: props.prompts,
+      appRegistryPrefix: this.parameters.appRegistryPrefix,
+      privateModels: env.modelHosting.enabled ? importPrivateModelAccess(this, 'PrivateModels', this.parameters) : undefined,
+      logRetention,
+      removalPolicy,
+    });
     // Every Bedrock call of the environment is logged (metadata; no tenant text): see ModelInvocationLogging.
-    if (env.vectors.enabled) {
-      new ModelInvocationLogging(this, 'ModelInvocationLogging', { environmentName: env.name, retention: logRetention, removalPolicy });
-    }
+    new ModelInvocationLogging(this, 'ModelInvocationLogging', { environmentName: env.name, retention: logRetention, removalPolicy });
     this.monitoring = new PlatformMonitoring(this, 'Monitoring', {
       environmentName: env.name,
       api: this.gateway.api,
@@ -286,30 +301,9 @@ export class PlatformStack extends Stack {
     return [store, documents];
   }
 
-  /**
-   * A stack pinned to an account and region asks the CLI to look its zones up, which needs AWS
-   * credentials. The config names them instead (required where `account` is set), so every environment
-   * synthesizes offline; set on the stack before any child asks.
-   */
-  private provideAvailabilityZones(env: EnvironmentConfig): void {
-    if (!env.account || !env.region || !env.availabilityZones) return;
-    this.node.setContext(`availability-zones:account=${env.account}:region=${env.region}`, [...env.availabilityZones]);
-  }
 
-  /** Environment-wide policies every construct of the stack gets, including those of aws-cdk-lib. */
-  private addPlatformPolicies(env: EnvironmentConfig): void {
-    const logsKey = new kms.Key(this, 'LogsKey', {
-      description: `Microplane ${env.name}: the platform's CloudWatch log groups`,
-      alias: platformLogsKeyAlias(env.name),
-      enableKeyRotation: true,
-      pendingWindow: Duration.days(30),
-      removalPolicy: removalPolicyOf(env),
-    });
-    LogGroupEncryption.admitLogsService(logsKey);
-    Aspects.of(this).add(new LogGroupEncryption(logsKey));
-    Aspects.of(this).add(new FunctionConcurrency(env.functions.reservedConcurrency));
-    Aspects.of(this).add(new InlinePolicyReasons());
-  }
+
+
 
   private publishParameters(): void {
     const publish = (id: string, parameterName: string, stringValue: string, description: string) =>

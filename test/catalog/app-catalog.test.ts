@@ -24,11 +24,24 @@ describe('the catalog of the example dev config', () => {
       residency: 'eu-west-1',
       expires: '2027-11-15',
       status: 'enabled',
-      features: ['writes-data'],
-      riskTier: 'moderate',
-      scopes: ['notes.read', 'notes.write', 'whoami.read'],
+      // It calls models (llm.complete), which raises internal data one tier.
+      features: ['models', 'writes-data'],
+      riskTier: 'high',
+      scopes: ['llm.complete', 'notes.read', 'notes.write', 'whoami.read'],
       quota: { ratePerSecond: 10, burst: 20, requests: 100_000, period: 'month' },
+      llm: {
+        dataClassification: 'internal',
+        dailyTokenBudget: 100_000,
+        maxOutputTokens: 300,
+        freeFormPrompts: false,
+        allowedModels: ['amazon.nova-micro-v1:0', 'amazon.nova-lite-v1:0'],
+      },
     });
+  });
+
+  test('a confidential app in an environment without private models may call no model, and the catalog says so', () => {
+    expect(appOf('purchasing-assistant').llm).toMatchObject({ dataClassification: 'confidential', allowedModels: [] });
+    expect(appOf('meeting-room-finder').llm).toBeUndefined();
   });
 
   test('tenants carry owner, cost center, isolation and their highest app risk', () => {
@@ -89,7 +102,7 @@ describe('the Markdown page', () => {
     expect(markdown).toMatch(/^# Microplane app catalog: dev\n/);
     expect(markdown.match(/^## /gm)).toHaveLength(3);
     expect(markdown).toContain('| `where2eat` Where2Eat | tom.becker@acme-foods.example.com |');
-    expect(markdown).toContain('| 100,000/month, 10/s (burst 20) | none | internal | moderate (writes-data) | 2027-11-15 | enabled |');
+    expect(markdown).toContain('| 100,000/month, 10/s (burst 20) | none | internal | high (models, writes-data) | 2027-11-15 | enabled |');
   });
 
   test('a pipe in config text cannot break a row', () => {

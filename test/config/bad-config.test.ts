@@ -317,7 +317,7 @@ describe('field values', () => {
     const problems = problemsLoading(config);
     // THEN
     expect(problems).toEqual([
-      problem(config, ACME, 'apps[0].scopes[2]', 'unknown value "notes.delete" (allowed: whoami.read, notes.read, notes.write, documents.read, documents.text, documents.write)'),
+      problem(config, ACME, 'apps[0].scopes[2]', 'unknown value "notes.delete" (allowed: whoami.read, notes.read, notes.write, documents.read, documents.text, documents.write, llm.complete)'),
     ]);
   });
 

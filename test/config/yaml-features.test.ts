@@ -37,7 +37,7 @@ test('an anchor and its alias are both refused', () => {
   // THEN
   expect(problems).toEqual([
     problem(configDir, ACME, '(file)', 'anchor &owner is not allowed: write each value out at line 30'),
-    problem(configDir, ACME, '(file)', 'alias *owner is not allowed: write the value out at line 48'),
+    problem(configDir, ACME, '(file)', 'alias *owner is not allowed: write the value out at line 54'),
   ]);
 });
 

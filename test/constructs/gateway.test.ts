@@ -1,8 +1,11 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { BEARER_VALIDATION_REGEX, Gateway } from '../../lib/constructs/gateway';
+import { AUTHORIZER_LAYER_PACKAGES, BEARER_VALIDATION_REGEX, Gateway } from '../../lib/constructs/gateway';
+import { BUNDLE_FILE, installedPowertoolsVersion } from '../../lib/constructs/microplane-function';
 import { TokenExchange } from '../../lib/constructs/token-exchange';
 import { ServiceTokenKey } from '../../lib/constructs/service-token-key';
 
@@ -102,6 +105,34 @@ describe('a gateway with one tenant route and one public route', () => {
           }),
         ]),
       },
+    });
+  });
+
+  describe('the authorizer\'s Powertools Tracer', () => {
+    const authorizer = () => template.toJSON().Resources[stack.getLogicalId(gateway.authorizerFunction.function.node.defaultChild as CfnResource)];
+
+    test('comes from the Powertools layer of the installed version, with active tracing', () => {
+      const { Properties } = authorizer();
+      expect(Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(Properties.Layers).toEqual([{ Ref: expect.any(String) }]);
+      expect(template.toJSON().Parameters[Properties.Layers[0].Ref]).toEqual({
+        Type: 'AWS::SSM::Parameter::Value<String>',
+        Default: `/aws/service/powertools/typescript/generic/all/${installedPowertoolsVersion(['@aws-lambda-powertools/tracer'])}`,
+      });
+    });
+
+    test('is left out of the authorizer\'s bundle, and the X-Ray SDK with it', () => {
+      expect(AUTHORIZER_LAYER_PACKAGES).toEqual(['@aws-lambda-powertools/tracer']);
+      const code = fs.readFileSync(path.join(gateway.authorizerFunction.bundleDir, BUNDLE_FILE), 'utf8');
+      const { sources } = JSON.parse(fs.readFileSync(path.join(gateway.authorizerFunction.bundleDir, `${BUNDLE_FILE}.map`), 'utf8')) as { sources: string[] };
+      expect(code).toContain('require("@aws-lambda-powertools/tracer")');
+      expect(sources.filter((source) => /node_modules\/(@aws-lambda-powertools\/tracer|aws-xray-sdk-core)\//.test(source))).toEqual([]);
+      expect(sources).toContain('../../lambdas/authorizer/tracing.ts');
+    });
+
+    test('is the only function with a layer', () => {
+      const withLayers = Object.values(template.findResources('AWS::Lambda::Function')).filter((fn) => fn.Properties.Layers);
+      expect(withLayers).toEqual([authorizer()]);
     });
   });
 

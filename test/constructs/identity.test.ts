@@ -59,6 +59,7 @@ describe('with defaults', () => {
         { ScopeName: 'documents.read', ScopeDescription: Match.anyValue() },
         { ScopeName: 'documents.text', ScopeDescription: Match.anyValue() },
         { ScopeName: 'documents.write', ScopeDescription: Match.anyValue() },
+        { ScopeName: 'llm.complete', ScopeDescription: Match.anyValue() },
       ],
     });
   });

@@ -41,6 +41,10 @@ describe.each(ENVIRONMENTS)('the %s example', (environment) => {
     const described = [...example.templates].map(([stackName, template]) => [stackName, template.Metadata?.Microplane]);
     expect(Object.fromEntries(described)).toEqual({
       [`Microplane-${environment}-Platform`]: { Environment: environment, RemovalPolicy: config.environment.removalPolicy, Component: 'platform' },
+      // The private models' stack is shared infrastructure too, where the environment hosts models.
+      ...(config.environment.modelHosting.enabled
+        ? { [`Microplane-${environment}-Models`]: { Environment: environment, RemovalPolicy: config.environment.removalPolicy, Component: 'platform' } }
+        : {}),
       ...Object.fromEntries(
         config.tenants.map((tenant) => [
           `Microplane-${environment}-Tenant-${tenant.id}`,

@@ -25,8 +25,8 @@ test('the token endpoint, OIDC discovery, JWKS and whoami routes exist with the 
   expect(byMethod('GET', 'NONE')).toHaveLength(3);
   // whoami, the two notes reads and the document status.
   expect(byMethod('GET', 'CUSTOM')).toHaveLength(4);
-  // whoami, six notes routes, five documents routes.
-  expect(methods.filter((m) => m.AuthorizationType === 'CUSTOM')).toHaveLength(12);
+  // whoami, six notes routes, five documents routes, the LLM proxy.
+  expect(methods.filter((m) => m.AuthorizationType === 'CUSTOM')).toHaveLength(13);
   for (const method of methods.filter((m) => m.AuthorizationType === 'CUSTOM')) expect(method.ApiKeyRequired).toBe(true);
 });
 
@@ -79,8 +79,8 @@ test('every function runs the current Node.js on ARM with tracing and JSON logs'
     .filter((f) => !String(f.Description).startsWith('AWS CDK resource provider framework'))
     .filter((f) => !String(f.Description).includes('VPC default security group'));
   // authorizer, token exchange, jwks, pre-token, whoami, notes, openapi, provisioner, rotation,
-  // documents, worker, sweeper, throttle.
-  expect(functions).toHaveLength(13);
+  // documents, worker, sweeper, throttle, llm-proxy.
+  expect(functions).toHaveLength(14);
   for (const fn of functions) {
     expect(fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' }, LoggingConfig: { LogFormat: 'JSON' } });
   }

@@ -22,6 +22,8 @@ const STATEFUL_TYPES = new Set([
   'AWS::OpenSearchServerless::Index',
   'AWS::DynamoDB::Table',
   'AWS::SQS::Queue',
+  // Replacing the models cluster drops every workload on it; its name is fixed, so CloudFormation could not even create the new one.
+  'AWS::EKS::Cluster',
 ]);
 const COMMITTED = path.join(__dirname, 'stateful-resources.json');
 
@@ -29,7 +31,7 @@ const COMMITTED = path.join(__dirname, 'stateful-resources.json');
 function statefulResources(environment: string): Record<string, string> {
   const { stacks } = synthExample(environment);
   const found: Record<string, string> = {};
-  for (const stack of [stacks.platform, ...stacks.tenants.values()]) {
+  for (const stack of [stacks.platform, ...stacks.tenants.values(), ...(stacks.models ? [stacks.models] : [])]) {
     for (const [id, resource] of Object.entries(Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown> }>)) {
       if (!STATEFUL_TYPES.has(resource.Type)) continue;
       const props = resource.Properties ?? {};

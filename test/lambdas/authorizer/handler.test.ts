@@ -1,6 +1,7 @@
 import { GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { clearCaches } from '@aws-lambda-powertools/parameters';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context, Statement } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { captureLogs, fakeKms, fakeRegistry } from '../support/aws';
@@ -353,5 +354,25 @@ describe('metrics count requests and denials per tenant and app', () => {
     expect(logs.lines()).toContainEqual(
       expect.objectContaining({ message: 'App may not call the API', tenantId: 'acme', appId: 'acme-old', correlation_id: 'request-0001' }),
     );
+  });
+});
+
+// The Tracer (from the Powertools layer in Lambda, node_modules here) is off outside Lambda; traced
+// subsegments are tested in tracing.test.ts.
+describe('the Powertools Tracer', () => {
+  test('annotates the trace with the correlation id, the tenant and the app of the call', async () => {
+    const putAnnotation = jest.spyOn(Tracer.prototype, 'putAnnotation');
+    await authorize(bearer());
+    expect(putAnnotation.mock.calls).toEqual([
+      ['correlationId', 'request-0001'],
+      ['tenantId', 'acme'],
+      ['appId', 'acme-notes'],
+    ]);
+  });
+
+  test('annotates a refused token with the correlation id only: its claims are not trusted', async () => {
+    const putAnnotation = jest.spyOn(Tracer.prototype, 'putAnnotation');
+    await expect(authorize(bearer({ iss: 'https://evil.example' }))).rejects.toThrow(/^Unauthorized$/);
+    expect(putAnnotation.mock.calls).toEqual([['correlationId', 'request-0001']]);
   });
 });

@@ -71,6 +71,7 @@ test('every public route is documented with the scope it requires', () => {
     'DELETE /v1/documents/{id}': ['documents.write'],
     'POST /v1/documents/purge': ['documents.write'],
     'POST /v1/search': ['documents.read'],
+    'POST /v1/llm/complete': ['llm.complete'],
   });
 });
 

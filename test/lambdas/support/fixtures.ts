@@ -41,6 +41,14 @@ export interface AppRecordJson {
   enabled: boolean;
   usageKey: string;
   tier: string;
+  /** What the LLM proxy reads of an app with the llm.complete scope. */
+  llm?: {
+    dataClassification: 'public' | 'internal' | 'confidential' | 'regulated';
+    models?: string[];
+    dailyTokenBudget: number;
+    maxOutputTokens: number;
+    freeFormPrompts: boolean;
+  };
 }
 
 /** `YYYY-MM-DD`, `days` from today in UTC. */
