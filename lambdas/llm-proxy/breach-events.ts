@@ -1,6 +1,9 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { TOKEN_BUDGET_EVENT_DETAIL_TYPE, TOKEN_BUDGET_EVENT_SOURCE, type TokenBudgetExceeded } from '../shared/budget-events';
 
+/** Counted by the proxy (under its service only) when a breach could not be recorded or reported; an alarm watches it. */
+export const BREACH_REPORT_FAILURES_METRIC = 'BreachReportFailures';
+
 /** Publishes token-budget breaches on the default event bus, where the throttle function's rule takes them. */
 export class BreachEvents {
   constructor(private readonly eventBridge: EventBridgeClient) {}

@@ -10,7 +10,7 @@ import { normalizeText, redact, type PiiKind } from '../shared/pii';
 import { createTracer, traced } from '../shared/tracing';
 import { errorSummary } from '../shared/vectors/log-safe';
 import type { TenantKeyring } from '../shared/vectors/tenant-keyring';
-import type { BreachEvents } from './breach-events';
+import { BREACH_REPORT_FAILURES_METRIC, type BreachEvents } from './breach-events';
 import type { CacheKeyParts, CompletionCache } from './completion-cache';
 import { proxyErrors } from './errors';
 import type { Completion, CompletionCall, ModelClient } from './model-clients';
@@ -181,6 +181,7 @@ async function reportBreach(deps: ProxyDeps, caller: Caller, policy: AppLlmPolic
     if (!(await deps.budget.markBreach(caller.appId, day, now))) return;
   } catch (error) {
     logger.error('Token budget breach not recorded', { error: errorSummary(error) });
+    countBreachReportFailure();
     return;
   }
   try {
@@ -196,8 +197,15 @@ async function reportBreach(deps: ProxyDeps, caller: Caller, policy: AppLlmPolic
     logger.warn('Token budget exceeded; breach reported', { period: day, tokensUsed, tokenBudget: policy.dailyTokenBudget });
   } catch (error) {
     logger.error('Token budget breach not reported', { error: errorSummary(error) });
+    countBreachReportFailure();
     await deps.budget.clearBreach(caller.appId, day).catch(() => undefined);
   }
+}
+
+/** One failure, published at once under the service dimension alone, apart from the request's tenant and app metrics. */
+function countBreachReportFailure(): void {
+  const single = metrics.singleMetric();
+  single.addMetric(BREACH_REPORT_FAILURES_METRIC, MetricUnit.Count, 1);
 }
 
 /** A cache hit, or undefined; a cache that fails is a miss (logged), never a failed request. */

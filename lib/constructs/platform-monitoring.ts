@@ -89,6 +89,29 @@ export class PlatformMonitoring extends Construct {
     }));
   }
 
+  /**
+   * Alarms the operators when a function counts a failure it survives (it answered, but something it
+   * owes the platform did not happen): `metricName` in the Microplane namespace, under the function's
+   * `service` dimension only.
+   */
+  public addServiceFailureAlarm(id: string, serviceName: string, metricName: string, description: string): cloudwatch.Alarm {
+    return this.addAlarm(new cloudwatch.Alarm(this, `${id}Alarm`, {
+      alarmName: `microplane-${this.environmentName}-${kebab(id)}`,
+      alarmDescription: description,
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: serviceName },
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.SUM,
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }));
+  }
+
   /** Alarms the operators as soon as `queue` (a dead-letter queue) holds a message. */
   public addDeadLetterQueueAlarm(id: string, queue: sqs.IQueue): cloudwatch.Alarm {
     return this.addAlarm(new cloudwatch.Alarm(this, `${id}DepthAlarm`, {

@@ -11,6 +11,7 @@ import { BudgetThrottling } from '../constructs/budget-throttling';
 import { DocumentsApi } from '../constructs/documents-api';
 import { Gateway } from '../constructs/gateway';
 import { Identity } from '../constructs/identity';
+import { BREACH_REPORT_FAILURES_METRIC } from '../../lambdas/llm-proxy/breach-events';
 import { LlmProxy } from '../constructs/llm-proxy';
 import { MicroplaneFunction } from '../constructs/microplane-function';
 import { ModelInvocationLogging } from '../constructs/model-invocation-logging';
@@ -224,6 +225,12 @@ export class PlatformStack extends Stack {
       this.monitoring.addDeadLetterQueueAlarm('IngestDeadLetters', this.documentsApi.deadLetterQueue);
     }
     this.budgetThrottling = this.addBudgetThrottling(env, removalPolicy);
+    this.monitoring.addServiceFailureAlarm(
+      'TokenBudgetBreachReports',
+      'llm-proxy',
+      BREACH_REPORT_FAILURES_METRIC,
+      'The LLM proxy refused an app over its token budget but could not report the breach to the throttle function (EventBridge or DynamoDB failed): read the proxy\'s "Token budget breach not reported" log lines.',
+    );
 
     this.publishParameters();
     this.addOutputs();

@@ -107,6 +107,18 @@ describe('the proxy function', () => {
   });
 });
 
+test('an unreported token-budget breach alarms the operators', () => {
+  devTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    AlarmName: 'microplane-dev-token-budget-breach-reports',
+    Namespace: 'Microplane',
+    MetricName: 'BreachReportFailures',
+    Dimensions: [{ Name: 'service', Value: 'llm-proxy' }],
+    Threshold: 0,
+    ComparisonOperator: 'GreaterThanThreshold',
+    AlarmActions: [{ Ref: Match.stringLikeRegexp('^MonitoringOperatorTopic') }],
+  });
+});
+
 describe('the token counters and the cache', () => {
   test.each([
     ['UsageTable', 'microplane-dev-llm-token-usage'],

@@ -324,6 +324,10 @@ describe('daily token budgets', () => {
 
     expect(proxy.breachEvents()).toHaveLength(2);
     expect(proxy.logs.lines().some((line) => line.message === 'Token budget breach not reported')).toBe(true);
+    // Under the service alone, for the operators' alarm; not under the caller's tenant and app.
+    const failure = proxy.logs.lines().find((line) => 'BreachReportFailures' in line);
+    expect(failure).toMatchObject({ service: 'llm-proxy', BreachReportFailures: 1 });
+    expect(failure).not.toHaveProperty('tenantId');
   });
 });
 
