@@ -33,6 +33,11 @@ export const proxyErrors = {
       tokensUsed: used,
       retryAfterSeconds,
     }),
+  requestOverBudget: (reserved: number, budget: number) =>
+    new ApiError(422, 'request_exceeds_token_budget', 'The prompt and output cap need more tokens than the app\'s whole daily budget: shorten the prompt or lower maxOutputTokens.', {
+      tokensNeeded: reserved,
+      dailyTokenBudget: budget,
+    }),
   modelFailed: (model: string, cause: unknown) =>
     new ApiError(502, 'model_error', `The model "${model}" did not answer.`, { model }, cause),
   modelTimedOut: (model: string, cause: unknown) =>

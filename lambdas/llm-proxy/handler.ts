@@ -152,6 +152,8 @@ async function appPolicy(deps: ProxyDeps, caller: Caller, now: Date): Promise<Ap
 async function callWithinBudget(deps: ProxyDeps, caller: Caller, policy: AppLlmPolicy, call: CompletionCall, now: Date): Promise<Completion> {
   const day = dayOf(now);
   const reserved = estimateTokens(call);
+  // Never fits, whatever the day's usage: the caller's mistake, not a breach to throttle the app for.
+  if (reserved > policy.dailyTokenBudget) throw proxyErrors.requestOverBudget(reserved, policy.dailyTokenBudget);
   const reservation = await deps.budget.reserve(caller.tenantId, caller.appId, day, reserved, policy.dailyTokenBudget);
   if (!reservation.granted) {
     await reportBreach(deps, caller, policy, day, reservation.tokensUsed, now);

@@ -60,6 +60,7 @@ export function preflightProblems(input: PreflightInput): ConfigProblem[] {
       ...regulatedDataInPooledTenant(tenant),
       ...expiryTooFarAhead(tenant, input.now),
       ...insecureRedirectUrls(tenant),
+      ...llmCapsBeyondBudget(tenant),
     ]),
     ...duplicateTenantIds(tenants),
     ...duplicateAppIds(tenants),
@@ -276,6 +277,21 @@ function modelsNotAllowed({ file, value }: LoadedFile<TenantParts>, environment:
           ],
     );
   });
+}
+
+/** Every call reserves its output cap from the day's budget: a cap near the budget leaves room for one call a day. */
+function llmCapsBeyondBudget({ file, value }: LoadedFile<TenantParts>): ConfigProblem[] {
+  return value.apps.flatMap((app, index) =>
+    app.llm && app.llm.maxOutputTokens * 2 > app.llm.dailyTokenBudget
+      ? [
+          problem(
+            file,
+            ['apps', index, 'llm', 'maxOutputTokens'],
+            `${app.llm.maxOutputTokens} must be at most half of dailyTokenBudget (${app.llm.dailyTokenBudget}): every call reserves its output cap (and its prompt) from the day's budget (allowed: 1 to ${Math.floor(app.llm.dailyTokenBudget / 2)})`,
+          ),
+        ]
+      : [],
+  );
 }
 
 function problem(file: string, path: readonly PropertyKey[], message: string): ConfigProblem {

@@ -109,6 +109,7 @@ test.each([
   [{ maxOutputTokens: 0 }, 'apps[0].llm.maxOutputTokens', '1'],
   [{ freeFormPrompts: 'yes' }, 'apps[0].llm.freeFormPrompts', 'must be true or false'],
   [{ temperature: 1 }, 'apps[0].llm.temperature', ''],
+  [{ dailyTokenBudget: 1000, maxOutputTokens: 600 }, 'apps[0].llm.maxOutputTokens', 'must be at most half of dailyTokenBudget'],
 ])('a bad llm setting %j of an app is refused', (llm, field, message) => {
   const config = copyExampleConfig();
   editYaml(config, ACME, (doc) => doc.setIn(['apps', 0, 'llm'], llm));

@@ -303,6 +303,18 @@ describe('daily token budgets', () => {
     expect(proxy.dynamodb.peak(USAGE_TABLE, 'app#acme-summaries#2026-12-02')).toBeLessThanOrEqual(10_000);
   });
 
+  it('answers 422, without a reservation or a breach, for one request larger than the whole daily budget', async () => {
+    // acme-tiny may use 1 000 tokens a day; 2 000 characters of text plus the 300-token cap need about 1 080.
+    const reply = await proxy.complete(summarize('x'.repeat(2000)), { authorizer: caller('acme-tiny') });
+
+    expect(reply.status).toBe(422);
+    expect(reply.json).toMatchObject({ code: 'request_exceeds_token_budget', details: { dailyTokenBudget: 1000 } });
+    expect(reply.json.details.tokensNeeded).toBeGreaterThan(1000);
+    expect(proxy.tokensUsed('acme-tiny')).toBeUndefined();
+    expect(proxy.breachEvents()).toHaveLength(0);
+    expect(proxy.converseCalls()).toHaveLength(0);
+  });
+
   it('starts a new budget on the next UTC day', async () => {
     proxy.dynamodb.table(USAGE_TABLE).set('app#acme-summaries#2026-12-02', { pk: { S: 'app#acme-summaries#2026-12-02' }, tokens: { N: '10000' } });
     proxy.clock.current = new Date('2026-12-03T00:00:01.000Z');

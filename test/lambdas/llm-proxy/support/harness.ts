@@ -29,7 +29,7 @@ export const PROXY_CONFIG: ProxyConfig = {
     {
       id: 'summarize',
       version: 4,
-      apps: ['acme-summaries', 'acme-contracts', 'globex-payroll'],
+      apps: ['acme-summaries', 'acme-contracts', 'globex-payroll', 'acme-tiny'],
       system: 'You summarise texts for busy colleagues.',
       user: 'Summarise the text below in at most {{maxWords}} words, in {{language}}.\n{{text}}',
       variables: {
@@ -105,6 +105,7 @@ export const APPS: readonly AppRecordJson[] = [
   llmApp('acme', 'acme-chat', { dataClassification: 'public', freeFormPrompts: true, models: ['amazon.nova-lite-v1:0'] }),
   llmApp('acme', 'acme-contracts', { dataClassification: 'confidential', maxOutputTokens: 1000 }),
   llmApp('globex', 'globex-payroll', { dataClassification: 'regulated' }),
+  llmApp('acme', 'acme-tiny', { dataClassification: 'internal', dailyTokenBudget: 1000 }),
   { ...llmApp('acme', 'acme-notes', { dataClassification: 'internal' }), llm: undefined, scopes: ['notes.read'] },
 ];
 
