@@ -71,19 +71,11 @@ export function createDocumentsHandler(deps: DocumentsDeps): (event: APIGatewayP
       return response;
     } catch (error) {
       logFailure(error, route);
-      const response = failureResponse(error);
+      const response = errorResponse(error);
       endRequest(outcomeOfStatus(response.statusCode));
       return response;
     }
   };
-}
-
-function failureResponse(error: unknown): APIGatewayProxyResult {
-  const response = errorResponse(error);
-  if (error instanceof ApiError && error.status === 405) {
-    response.headers = { ...response.headers, Allow: (error.details.allowed as readonly string[]).join(', ') };
-  }
-  return response;
 }
 
 // Codes and messages only: texts, queries, metadata and headers (Authorization carries the token) never reach the logs.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hasLoneSurrogate } from '../shared/json-request';
 import { CLASSIFICATIONS, type Classification } from '../shared/vectors/document';
 import type { SearchFilters } from '../shared/vectors/document-store';
 import { ValidationError, type FieldProblem } from './errors';
@@ -42,15 +43,12 @@ export interface TtlLimits {
 const required = (expected: string) => (issue: { input: unknown }) =>
   issue.input === undefined ? 'is required' : `must be ${expected}`;
 
-/** A lone surrogate (`"\ud800"` parses as JSON) is no text: it would be stored as U+FFFD. */
-const LONE_SURROGATE = /\p{Cs}/u;
-
 const text = (max: number) =>
   z
     .string({ error: required('a string') })
     .refine((value) => value.trim() !== '', { error: 'must not be blank' })
     .refine((value) => value.length <= max, { error: `must be at most ${max} characters` })
-    .refine((value) => !LONE_SURROGATE.test(value) && !value.includes('\u0000'), { error: 'must be valid Unicode text' });
+    .refine((value) => !hasLoneSurrogate(value) && !value.includes('\u0000'), { error: 'must be valid Unicode text' });
 
 const label = (max: number) => text(max).transform((value) => value.trim());
 

@@ -79,7 +79,7 @@ export function createProxyHandler(deps: ProxyDeps): (event: APIGatewayProxyEven
       endRequest('served');
       return response;
     } catch (error) {
-      const response = failureResponse(error, clock());
+      const response = errorResponse(error);
       if (response.statusCode === 429) metrics.addMetric('Throttles', MetricUnit.Count, 1);
       logFailure(error, lineage, response.statusCode, startedAt);
       endRequest(outcomeOfStatus(response.statusCode));
@@ -252,14 +252,6 @@ function completionResponse(
     cached,
     redactions: { prompt: lineage.promptRedactions ?? 0, output: lineage.outputRedactions ?? 0 },
   });
-}
-
-function failureResponse(error: unknown, now: Date): APIGatewayProxyResult {
-  const response = errorResponse(error);
-  if (error instanceof ApiError && error.status === 429) {
-    response.headers = { ...response.headers, 'Retry-After': String(secondsUntilReset(now)) };
-  }
-  return response;
 }
 
 function countOf(counts: Readonly<Partial<Record<PiiKind, number>>>): number {

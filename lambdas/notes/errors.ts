@@ -1,16 +1,13 @@
 import { ApiError } from '../shared/errors';
+import { requestErrors } from '../shared/json-request';
 
 export { ValidationError, type FieldProblem } from '../shared/validation-error';
 
 /** The errors of the notes API, each with its status and code: the one place they are defined. */
 export const notesErrors = {
-  invalidJson: () => new ApiError(400, 'invalid_json', 'The request body is not valid JSON.'),
+  ...requestErrors,
   invalidBody: (field: string) =>
     new ApiError(400, 'invalid_body', 'A string of the body is not valid Unicode (a lone UTF-16 surrogate).', { field }),
-  unsupportedMediaType: () =>
-    new ApiError(415, 'unsupported_media_type', 'Send the body as application/json (UTF-8).', { header: 'Content-Type' }),
-  payloadTooLarge: (limit: number) =>
-    new ApiError(413, 'payload_too_large', `The request body exceeds ${limit} bytes.`, { limitBytes: limit }),
   invalidCursor: () => new ApiError(400, 'invalid_cursor', 'The cursor is not one this API returned.', { parameter: 'cursor' }),
   invalidHeader: (header: string, message: string) => new ApiError(400, 'invalid_header', message, { header }),
   notFound: () => new ApiError(404, 'not_found', 'There is no such note.'),

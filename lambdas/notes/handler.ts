@@ -55,12 +55,7 @@ export function createNotesHandler(deps: NotesDeps): (event: APIGatewayProxyEven
 }
 
 function failureResponse(error: unknown): APIGatewayProxyResult {
-  const apiError = apiErrorIn(error);
-  const response = errorResponse(apiError ?? error);
-  if (apiError?.status === 405) {
-    response.headers = { ...response.headers, Allow: (apiError.details.allowed as readonly string[]).join(', ') };
-  }
-  return response;
+  return errorResponse(apiErrorIn(error) ?? error);
 }
 
 /** The ApiError thrown, even if a database adapter wrapped it on its way out of a transaction. */

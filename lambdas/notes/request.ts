@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { unauthorized } from '../shared/errors';
 import { headerValue } from '../shared/http';
+import { hasLoneSurrogate, jsonBody as parseJsonBody } from '../shared/json-request';
 import { isAppId, isTenantId } from '../shared/ids';
 import { decodeCursor, UUID_PATTERN, type Cursor } from './cursor';
 import { notesErrors, ValidationError, type FieldProblem } from './errors';
@@ -28,31 +29,17 @@ export function callerOf(event: APIGatewayProxyEvent): Caller {
   return { tenantId, appId, subject };
 }
 
-/** `application/json`, optionally with `charset=utf-8`, in any case (RFC 8259 §8.1: JSON is UTF-8). */
-const JSON_MEDIA_TYPE = /^application\/json[ \t]*(?:;[ \t]*charset[ \t]*=[ \t]*(?:utf-8|"utf-8")[ \t]*)?$/i;
-
 /**
  * The JSON body; 415 unless it is sent as JSON, 413 above {@link MAX_BODY_BYTES}, 400 `invalid_json`
  * when absent or not JSON, 400 `invalid_body` when a string holds a lone surrogate.
  */
 export function jsonBody(event: APIGatewayProxyEvent): unknown {
   // The gateway validates a body against its model only under application/json: anything else is refused.
-  if (!JSON_MEDIA_TYPE.test(headerValue(event.headers, 'Content-Type')?.trim() ?? '')) throw notesErrors.unsupportedMediaType();
-  const bytes = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
-  if (bytes.length > MAX_BODY_BYTES) throw notesErrors.payloadTooLarge(MAX_BODY_BYTES);
-  let body: unknown;
-  try {
-    body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch {
-    throw notesErrors.invalidJson();
-  }
+  const body = parseJsonBody(event, MAX_BODY_BYTES);
   const field = loneSurrogateAt(body);
   if (field !== undefined) throw notesErrors.invalidBody(field);
   return body;
 }
-
-/** A lone surrogate is an unpaired code point: the `u` flag reads pairs as one character. */
-const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
  * The path of the first key or string holding a lone surrogate (`"\ud800"` parses, and would be
@@ -60,10 +47,10 @@ const LONE_SURROGATE = /\p{Cs}/u;
  */
 function loneSurrogateAt(value: unknown, path: readonly string[] = []): string | undefined {
   const name = (): string => (path.length === 0 ? ROOT_FIELD : path.join('.'));
-  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? name() : undefined;
+  if (typeof value === 'string') return hasLoneSurrogate(value) ? name() : undefined;
   if (typeof value !== 'object' || value === null) return undefined;
   for (const [key, item] of Object.entries(value)) {
-    if (LONE_SURROGATE.test(key)) return [...path, key].join('.');
+    if (hasLoneSurrogate(key)) return [...path, key].join('.');
     const found = loneSurrogateAt(item, [...path, key]);
     if (found !== undefined) return found;
   }

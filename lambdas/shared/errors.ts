@@ -22,9 +22,17 @@ export class ApiError extends Error {
     return { code: this.code, message: this.message, details: this.details };
   }
 
-  /** Headers beside the envelope: a 401 names the scheme to authenticate with (RFC 9110 §11.6.1). */
+  /**
+   * Headers beside the envelope, from the status and details: a 401 names the scheme to authenticate
+   * with (RFC 9110 §11.6.1), a 405 the methods allowed (`details.allowed`, §15.5.6), a 429 when to retry
+   * (`details.retryAfterSeconds`, RFC 6585 §4).
+   */
   headers(): Record<string, string> {
-    return this.status === 401 ? { 'WWW-Authenticate': BEARER_CHALLENGE } : {};
+    const { allowed, retryAfterSeconds } = this.details;
+    if (this.status === 401) return { 'WWW-Authenticate': BEARER_CHALLENGE };
+    if (this.status === 405 && Array.isArray(allowed)) return { Allow: allowed.join(', ') };
+    if (this.status === 429 && typeof retryAfterSeconds === 'number') return { 'Retry-After': String(retryAfterSeconds) };
+    return {};
   }
 }
 
